@@ -1,0 +1,5 @@
+"""Allows `python -m liuyan ...`."""
+
+from liuyan.cli import main
+
+main()

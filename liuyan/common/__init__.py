@@ -1,0 +1,1 @@
+"""Pieces shared by every app: bilingual errors, the clock, small helpers."""

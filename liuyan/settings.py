@@ -5,6 +5,10 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+import django_stubs_ext
+
+# Lets typed generics such as ModelAdmin[Region] and QuerySet[Message] work at run time.
+django_stubs_ext.monkeypatch()
 
 
 def env(name: str, default: str = "") -> str:
@@ -151,6 +155,7 @@ ATTACHMENT_TYPES = [t for t in env("ATTACHMENT_TYPES", "jpg,jpeg,png,gif,webp,pd
 SUBMISSIONS_PAUSED = env_bool("SUBMISSIONS_PAUSED", False)
 AUTO_CLOSE_DAYS = env_int("AUTO_CLOSE_DAYS", 15)
 QUERY_CODE_TTL_DAYS = env_int("QUERY_CODE_TTL_DAYS", 365)
+ARCHIVE_AFTER_DAYS = env_int("ARCHIVE_AFTER_DAYS", 90)
 MAX_REOPEN_ROUNDS = env_int("MAX_REOPEN_ROUNDS", 3)
 MAX_FOLLOW_UPS = env_int("MAX_FOLLOW_UPS", 3)
 TRACK_ATTEMPTS_PER_HOUR = env_int("TRACK_ATTEMPTS_PER_HOUR", 20)

@@ -33,11 +33,19 @@ class User(AbstractUser):
     phone = models.CharField("手机号 phone", max_length=20, unique=True, null=True, blank=True)
     nickname = models.CharField("昵称 nickname", max_length=40, blank=True)
     unit = models.ForeignKey(
-        "orgs.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="staff",
+        "orgs.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
         help_text="Handling unit, for handlers and unit heads",
     )
     region = models.ForeignKey(
-        "geo.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "geo.Region",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="Scope of platform staff (empty: the whole platform)",
     )
 

@@ -7,3 +7,8 @@ class DeadlinesConfig(AppConfig):
     name = "liuyan.deadlines"
     label = "deadlines"
     verbose_name = "时限 Deadlines"
+
+    def ready(self) -> None:
+        from liuyan.deadlines import signals
+
+        signals.connect()

@@ -66,15 +66,23 @@ class Message(models.Model):
     """A citizen's message and its current lifecycle position. Only `liuyan.messages.actions` changes `state`."""
 
     number = models.CharField("编号 number", max_length=20, unique=True)
-    external_id = models.CharField(max_length=64, unique=True, null=True, blank=True,
-                                   help_text="Id in the source system, for idempotent imports")
+    external_id = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, help_text="Id in the source system, for idempotent imports"
+    )
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
 
     type = models.CharField(max_length=12, choices=MessageType.choices, db_index=True)
-    category = models.ForeignKey("taxonomy.Category", null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="messages")
-    region = models.ForeignKey("geo.Region", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="messages", help_text="Where the problem is")
+    category = models.ForeignKey(
+        "taxonomy.Category", null=True, blank=True, on_delete=models.PROTECT, related_name="messages"
+    )
+    region = models.ForeignKey(
+        "geo.Region",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="messages",
+        help_text="Where the problem is",
+    )
     board = models.ForeignKey("orgs.Board", on_delete=models.PROTECT, related_name="messages")
     title = models.CharField(max_length=TITLE_MAX)
     body = models.TextField()
@@ -83,8 +91,9 @@ class Message(models.Model):
     is_public = models.BooleanField(default=True, help_text="False: confidential 保密")
     is_urgent = models.BooleanField(default=False)
 
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="messages"
+    )
     nickname = models.CharField(max_length=40, blank=True)
     contact_name = models.CharField(max_length=40, blank=True)
     contact_phone = models.CharField(max_length=20, blank=True)
@@ -95,10 +104,15 @@ class Message(models.Model):
     version = models.PositiveIntegerField(default=0, help_text="Bumped by every action: compare-and-set guard")
     resume_state = models.CharField(max_length=20, blank=True, help_text="Where a pending return goes back to")
     review_stage = models.CharField(max_length=10, choices=ReviewStage.choices, blank=True, default="")
-    unit = models.ForeignKey("orgs.Unit", null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="messages", help_text="Main handling unit 主办单位")
-    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="duplicates")
+    unit = models.ForeignKey(
+        "orgs.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="messages",
+        help_text="Main handling unit 主办单位",
+    )
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates")
     reject_reason = models.CharField(max_length=20, choices=RejectReason.choices, blank=True)
 
     submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -198,8 +212,9 @@ class Event(models.Model):
 
     message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="events")
     action = models.CharField(max_length=30, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     actor_role = models.CharField(max_length=16)
     at = models.DateTimeField(db_index=True)
     from_state = models.CharField(max_length=20, blank=True)
@@ -241,10 +256,12 @@ class Assignment(models.Model):
     class Meta:
         indexes = [models.Index(fields=["unit", "is_active"])]
         constraints = [
-            models.UniqueConstraint(fields=["message", "unit"], condition=models.Q(is_active=True),
-                                    name="one_active_assignment_per_unit"),
-            models.UniqueConstraint(fields=["message"], condition=models.Q(is_active=True, role="main"),
-                                    name="one_active_main_unit"),
+            models.UniqueConstraint(
+                fields=["message", "unit"], condition=models.Q(is_active=True), name="one_active_assignment_per_unit"
+            ),
+            models.UniqueConstraint(
+                fields=["message"], condition=models.Q(is_active=True, role="main"), name="one_active_main_unit"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -277,16 +294,18 @@ class HandlingRequest(models.Model):
     target_units = models.ManyToManyField("orgs.Unit", blank=True, related_name="+")
     requested_due_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-requested_at"]
         constraints = [
-            models.UniqueConstraint(fields=["message", "kind"], condition=models.Q(status="pending"),
-                                    name="one_pending_request_per_kind"),
+            models.UniqueConstraint(
+                fields=["message", "kind"], condition=models.Q(status="pending"), name="one_pending_request_per_kind"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -312,8 +331,9 @@ class Reply(models.Model):
     body = models.TextField()
     regulations = models.JSONField(default=list, blank=True, help_text="Cited laws and regulations")
     unit = models.ForeignKey("orgs.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="replies")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     source_reply = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=10, choices=ReplyStatus.choices, default=ReplyStatus.IN_REVIEW)
     round = models.PositiveSmallIntegerField(default=0, help_text="Handling round (0, then 1.. after reopening)")

@@ -67,8 +67,14 @@ HANDLING_STATES = frozenset(
 # States a message can be listed publicly in (if it is not confidential).
 PUBLIC_LISTED_STATES = frozenset(
     {
-        State.ACCEPTED, State.MERGED, *HANDLING_STATES, State.ANSWERED_DIRECTLY, State.REPLIED, State.RATED,
-        State.CLOSED, State.ARCHIVED,
+        State.ACCEPTED,
+        State.MERGED,
+        *HANDLING_STATES,
+        State.ANSWERED_DIRECTLY,
+        State.REPLIED,
+        State.RATED,
+        State.CLOSED,
+        State.ARCHIVED,
     }
 )
 TERMINAL_STATES = frozenset({State.ARCHIVED})
@@ -92,8 +98,9 @@ class Transition:
         return bool(self.targets)
 
 
-def _t(action: str, sources: set[str] | frozenset[str], targets: tuple[str, ...], roles: set[str],
-       zh: str, en: str) -> Transition:
+def _t(
+    action: str, sources: set[str] | frozenset[str], targets: tuple[str, ...], roles: set[str], zh: str, en: str
+) -> Transition:
     return Transition(action, frozenset(sources), targets, frozenset(roles), zh, en)
 
 
@@ -105,61 +112,183 @@ TRANSITIONS: dict[str, Transition] = {
         _t("intake", {S.SUBMITTED}, (S.UNDER_REVIEW,), {R.SYSTEM}, "进入审核", "queue for review"),
         _t("accept", {S.UNDER_REVIEW}, (S.ACCEPTED,), {R.REVIEWER}, "受理", "accept"),
         _t("reject", {S.UNDER_REVIEW}, (S.REJECTED,), {R.REVIEWER}, "不予受理", "reject"),
-        _t("answer_directly", {S.UNDER_REVIEW}, (S.ANSWERED_DIRECTLY,), {R.REVIEWER}, "直接答复",
-           "answer directly"),
-        _t("merge_duplicate", {S.UNDER_REVIEW, S.ACCEPTED}, (S.MERGED,), {R.REVIEWER, R.DISPATCHER},
-           "合并重复留言", "merge as duplicate"),
-        _t("reclassify", {S.SUBMITTED, S.UNDER_REVIEW, S.ACCEPTED}, (), {R.REVIEWER, R.DISPATCHER},
-           "修改类型/领域/地区", "fix type, category or region"),
+        _t("answer_directly", {S.UNDER_REVIEW}, (S.ANSWERED_DIRECTLY,), {R.REVIEWER}, "直接答复", "answer directly"),
+        _t(
+            "merge_duplicate",
+            {S.UNDER_REVIEW, S.ACCEPTED},
+            (S.MERGED,),
+            {R.REVIEWER, R.DISPATCHER},
+            "合并重复留言",
+            "merge as duplicate",
+        ),
+        _t(
+            "reclassify",
+            {S.SUBMITTED, S.UNDER_REVIEW, S.ACCEPTED},
+            (),
+            {R.REVIEWER, R.DISPATCHER},
+            "修改类型/领域/地区",
+            "fix type, category or region",
+        ),
         _t("redact", ALL_STATES, (), {R.REVIEWER}, "屏蔽个人信息", "mask personal data"),
         # Dispatch and handling
         _t("dispatch", {S.ACCEPTED}, (S.DISPATCHED,), {R.DISPATCHER, R.SYSTEM}, "交办", "dispatch"),
         _t("sign", {S.DISPATCHED}, (S.IN_PROGRESS,), {R.HANDLER, R.UNIT_HEAD}, "签收", "sign for"),
-        _t("request_return", {S.DISPATCHED, S.IN_PROGRESS}, (S.RETURN_REQUESTED,), {R.HANDLER, R.UNIT_HEAD},
-           "申请退回", "request return"),
-        _t("request_transfer", {S.DISPATCHED, S.IN_PROGRESS}, (S.RETURN_REQUESTED,), {R.HANDLER, R.UNIT_HEAD},
-           "申请转办", "request transfer"),
-        _t("approve_return", {S.RETURN_REQUESTED}, (S.ACCEPTED, S.DISPATCHED), {R.DISPATCHER},
-           "同意退回/转办", "approve return or transfer"),
-        _t("refuse_return", {S.RETURN_REQUESTED}, (S.DISPATCHED, S.IN_PROGRESS), {R.DISPATCHER},
-           "不同意退回（强制派单）", "refuse return (keep with unit)"),
+        _t(
+            "request_return",
+            {S.DISPATCHED, S.IN_PROGRESS},
+            (S.RETURN_REQUESTED,),
+            {R.HANDLER, R.UNIT_HEAD},
+            "申请退回",
+            "request return",
+        ),
+        _t(
+            "request_transfer",
+            {S.DISPATCHED, S.IN_PROGRESS},
+            (S.RETURN_REQUESTED,),
+            {R.HANDLER, R.UNIT_HEAD},
+            "申请转办",
+            "request transfer",
+        ),
+        _t(
+            "approve_return",
+            {S.RETURN_REQUESTED},
+            (S.ACCEPTED, S.DISPATCHED),
+            {R.DISPATCHER},
+            "同意退回/转办",
+            "approve return or transfer",
+        ),
+        _t(
+            "refuse_return",
+            {S.RETURN_REQUESTED},
+            (S.DISPATCHED, S.IN_PROGRESS),
+            {R.DISPATCHER},
+            "不同意退回（强制派单）",
+            "refuse return (keep with unit)",
+        ),
         _t("transfer", {S.DISPATCHED, S.IN_PROGRESS}, (S.DISPATCHED,), {R.DISPATCHER}, "转办", "transfer"),
-        _t("request_cohandling", {S.DISPATCHED, S.IN_PROGRESS}, (), {R.HANDLER, R.UNIT_HEAD}, "申请协办",
-           "request co-handling"),
-        _t("decide_cohandling", {S.DISPATCHED, S.IN_PROGRESS, S.WAITING_CITIZEN, S.REPLY_REVIEW}, (),
-           {R.DISPATCHER}, "审批协办", "decide co-handling"),
-        _t("request_extension", {S.IN_PROGRESS, S.WAITING_CITIZEN}, (), {R.HANDLER, R.UNIT_HEAD}, "申请延期",
-           "request extension"),
-        _t("decide_extension", {S.IN_PROGRESS, S.WAITING_CITIZEN, S.REPLY_REVIEW}, (),
-           {R.DISPATCHER, R.SUPERVISOR}, "审批延期", "decide extension"),
-        _t("record_contact", {S.IN_PROGRESS, S.WAITING_CITIZEN, S.REPLY_REVIEW}, (), {R.HANDLER, R.UNIT_HEAD},
-           "联系群众", "record contact with the citizen"),
-        _t("wait_for_citizen", {S.IN_PROGRESS}, (S.WAITING_CITIZEN,), {R.HANDLER, R.UNIT_HEAD}, "待群众补充",
-           "wait for the citizen"),
-        _t("resume", {S.WAITING_CITIZEN}, (S.IN_PROGRESS,), {R.HANDLER, R.UNIT_HEAD, R.CITIZEN},
-           "补充材料/恢复办理", "supplement / resume handling"),
-        _t("add_note", OPEN_STATES, (), {R.HANDLER, R.UNIT_HEAD, R.REVIEWER, R.DISPATCHER, R.SUPERVISOR},
-           "内部备注", "internal note"),
+        _t(
+            "request_cohandling",
+            {S.DISPATCHED, S.IN_PROGRESS},
+            (),
+            {R.HANDLER, R.UNIT_HEAD},
+            "申请协办",
+            "request co-handling",
+        ),
+        _t(
+            "decide_cohandling",
+            {S.DISPATCHED, S.IN_PROGRESS, S.WAITING_CITIZEN, S.REPLY_REVIEW},
+            (),
+            {R.DISPATCHER},
+            "审批协办",
+            "decide co-handling",
+        ),
+        _t(
+            "request_extension",
+            {S.IN_PROGRESS, S.WAITING_CITIZEN},
+            (),
+            {R.HANDLER, R.UNIT_HEAD},
+            "申请延期",
+            "request extension",
+        ),
+        _t(
+            "decide_extension",
+            {S.IN_PROGRESS, S.WAITING_CITIZEN, S.REPLY_REVIEW},
+            (),
+            {R.DISPATCHER, R.SUPERVISOR},
+            "审批延期",
+            "decide extension",
+        ),
+        _t(
+            "record_contact",
+            {S.IN_PROGRESS, S.WAITING_CITIZEN, S.REPLY_REVIEW},
+            (),
+            {R.HANDLER, R.UNIT_HEAD},
+            "联系群众",
+            "record contact with the citizen",
+        ),
+        _t(
+            "wait_for_citizen",
+            {S.IN_PROGRESS},
+            (S.WAITING_CITIZEN,),
+            {R.HANDLER, R.UNIT_HEAD},
+            "待群众补充",
+            "wait for the citizen",
+        ),
+        _t(
+            "resume",
+            {S.WAITING_CITIZEN},
+            (S.IN_PROGRESS,),
+            {R.HANDLER, R.UNIT_HEAD, R.CITIZEN},
+            "补充材料/恢复办理",
+            "supplement / resume handling",
+        ),
+        _t(
+            "add_note",
+            OPEN_STATES,
+            (),
+            {R.HANDLER, R.UNIT_HEAD, R.REVIEWER, R.DISPATCHER, R.SUPERVISOR},
+            "内部备注",
+            "internal note",
+        ),
         # Replies
-        _t("submit_reply", {S.IN_PROGRESS}, (S.REPLY_REVIEW,), {R.HANDLER, R.UNIT_HEAD}, "提交答复",
-           "submit reply for review"),
-        _t("approve_reply", {S.REPLY_REVIEW}, (S.REPLIED, S.REPLY_REVIEW), {R.UNIT_HEAD, R.REVIEWER},
-           "审核通过答复", "approve reply"),
-        _t("send_back_reply", {S.REPLY_REVIEW}, (S.IN_PROGRESS,), {R.UNIT_HEAD, R.REVIEWER}, "退回重写答复",
-           "send reply back"),
+        _t(
+            "submit_reply",
+            {S.IN_PROGRESS},
+            (S.REPLY_REVIEW,),
+            {R.HANDLER, R.UNIT_HEAD},
+            "提交答复",
+            "submit reply for review",
+        ),
+        _t(
+            "approve_reply",
+            {S.REPLY_REVIEW},
+            (S.REPLIED, S.REPLY_REVIEW),
+            {R.UNIT_HEAD, R.REVIEWER},
+            "审核通过答复",
+            "approve reply",
+        ),
+        _t("group_reply", {S.MERGED}, (S.REPLIED,), {R.SYSTEM}, "合并答复", "answer with the primary's reply"),
+        _t(
+            "send_back_reply",
+            {S.REPLY_REVIEW},
+            (S.IN_PROGRESS,),
+            {R.UNIT_HEAD, R.REVIEWER},
+            "退回重写答复",
+            "send reply back",
+        ),
         # Feedback loop
         _t("rate", {S.REPLIED, S.ANSWERED_DIRECTLY}, (S.RATED,), {R.CITIZEN}, "评价", "rate the reply"),
         _t("follow_up", {S.REPLIED, S.RATED}, (S.IN_PROGRESS,), {R.CITIZEN}, "追问", "follow up"),
         _t("reopen", {S.RATED}, (S.IN_PROGRESS, S.ACCEPTED), {R.DISPATCHER, R.SUPERVISOR}, "重办", "reopen"),
-        _t("close", {S.REPLIED, S.RATED, S.ANSWERED_DIRECTLY}, (S.CLOSED,), {R.DISPATCHER, R.SUPERVISOR, R.SYSTEM},
-           "办结", "close"),
+        _t(
+            "close",
+            {S.REPLIED, S.RATED, S.ANSWERED_DIRECTLY},
+            (S.CLOSED,),
+            {R.DISPATCHER, R.SUPERVISOR, R.SYSTEM},
+            "办结",
+            "close",
+        ),
         _t("archive", {S.CLOSED, S.REJECTED}, (S.ARCHIVED,), {R.ADMIN, R.SYSTEM}, "归档", "archive"),
         # Supervision overlays
         _t("urge", HANDLING_STATES, (), {R.SUPERVISOR, R.SYSTEM}, "催办", "urge"),
         _t("supervise", HANDLING_STATES | {S.ACCEPTED}, (), {R.SUPERVISOR, R.SYSTEM}, "督办", "supervise"),
-        _t("flag_key", OPEN_STATES, (), {R.REVIEWER, R.DISPATCHER, R.SUPERVISOR, R.SYSTEM}, "标记重点留言",
-           "flag as key message"),
+        _t("sla_light", HANDLING_STATES, (), {R.SYSTEM}, "时限预警", "deadline warning light"),
+        _t(
+            "flag_key",
+            OPEN_STATES,
+            (),
+            {R.REVIEWER, R.DISPATCHER, R.SUPERVISOR, R.SYSTEM},
+            "标记重点留言",
+            "flag as key message",
+        ),
     ]
+}
+
+
+# Actions that create a message rather than move one (not in the table: there is no "from" state).
+CREATION_ACTIONS = {
+    "submit": ("提交留言", "submit a message", (R.CITIZEN, R.REVIEWER, R.DISPATCHER, R.SYSTEM)),
+    "import": ("导入历史留言", "import a message from another system", (R.SYSTEM, R.ADMIN)),
 }
 
 

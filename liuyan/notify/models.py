@@ -9,10 +9,12 @@ class Notification(models.Model):
     """One notice for a person, for every staff member of a unit, or for every holder of a platform role."""
 
     kind = models.CharField(max_length=40, db_index=True)
-    message = models.ForeignKey("msgs.Message", null=True, blank=True, on_delete=models.CASCADE,
-                                related_name="notifications")
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
-                                  related_name="notifications")
+    message = models.ForeignKey(
+        "msgs.Message", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
     unit = models.ForeignKey("orgs.Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     role = models.CharField(max_length=16, blank=True, help_text="Every user of this role (platform roles)")
     contact = models.CharField(max_length=120, blank=True, help_text="Phone/e-mail for anonymous authors")

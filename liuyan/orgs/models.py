@@ -91,6 +91,8 @@ class CatalogueEntry(models.Model):
     valid_to = models.DateTimeField(null=True, blank=True)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+", help_text="Who closed this entry (set with valid_to)")
     note = models.CharField(max_length=200, blank=True)
 
     class Meta:
@@ -100,6 +102,11 @@ class CatalogueEntry(models.Model):
             models.UniqueConstraint(fields=["category", "region"], condition=models.Q(valid_to=None),
                                     name="one_current_catalogue_entry"),
         ]
+        indexes = [models.Index(fields=["category", "region", "valid_from"], name="catalogue_history_idx")]
 
     def __str__(self) -> str:
         return f"{self.category} × {self.region} → {self.unit}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.valid_to is None

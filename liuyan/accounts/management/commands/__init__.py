@@ -1,0 +1,1 @@
+"""`liuyan` subcommands for accounts."""

@@ -1,0 +1,84 @@
+"""The signed-in user's notifications: personal ones, their unit's, and their platform role's."""
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from ninja import Query, Router
+
+from liuyan.accounts.models import PLATFORM_ROLES, UNIT_ROLES, User
+from liuyan.api.auth import AUTH_REQUIRED, require_user
+from liuyan.api.errors import ERROR_STATUSES, ErrorOut
+from liuyan.api.filters import Paging
+from liuyan.api.schemas import NotificationOut, NotificationPage
+from liuyan.common.clock import now
+from liuyan.common.errors import NotFound
+from liuyan.messages.access import visible_messages_for
+from liuyan.notify.models import Notification
+
+router = Router(tags=["notifications"])
+
+
+def notifications_for(user: User) -> "QuerySet[Notification]":
+    """Mine (recipient), my unit's (unit staff) and my role's (platform staff, within my region's messages)."""
+    mine = Q(recipient=user)
+    if user.role in UNIT_ROLES and user.unit_id is not None:
+        mine |= Q(unit_id=user.unit_id)
+    if user.role in PLATFORM_ROLES:
+        in_reach = Q(message__isnull=True) | Q(message__in=visible_messages_for(user).values("pk"))
+        mine |= Q(role=user.role) & in_reach
+    return Notification.objects.filter(mine)
+
+
+def _out(n: Notification) -> dict[str, Any]:
+    return {
+        "id": n.pk,
+        "kind": n.kind,
+        "title": n.title,
+        "title_en": n.title_en,
+        "body": n.body,
+        "message": n.message.number if n.message is not None else None,
+        "created_at": n.created_at,
+        "read_at": n.read_at,
+    }
+
+
+@router.get(
+    "/notifications",
+    auth=AUTH_REQUIRED,
+    response={200: NotificationPage, ERROR_STATUSES: ErrorOut},
+    summary="My notifications",
+    description="Newest first. Unit and role notifications are shared: one reader marks them read for all.",
+)
+def list_notifications(request: HttpRequest, paging: Query[Paging], unread: bool | None = None) -> dict[str, Any]:
+    user = require_user(request)
+    items = notifications_for(user)
+    unread_count = items.filter(read_at__isnull=True).count()
+    if unread is not None:
+        items = items.filter(read_at__isnull=unread)
+    items = items.select_related("message").order_by("-created_at", "-id")
+    limit, offset = paging.window()
+    return {
+        "count": items.count(),
+        "unread": unread_count,
+        "limit": limit,
+        "offset": offset,
+        "items": [_out(n) for n in items[offset : offset + limit]],
+    }
+
+
+@router.post(
+    "/notifications/{notification_id}/read",
+    auth=AUTH_REQUIRED,
+    response={200: NotificationOut, ERROR_STATUSES: ErrorOut},
+    summary="Mark a notification read",
+)
+def mark_read(request: HttpRequest, notification_id: int) -> dict[str, Any]:
+    user = require_user(request)
+    notification = notifications_for(user).select_related("message").filter(pk=notification_id).first()
+    if notification is None:
+        raise NotFound("通知不存在", "notification not found", code="notification_not_found")
+    if notification.read_at is None:
+        notification.read_at = now()
+        notification.save(update_fields=["read_at"])
+    return _out(notification)

@@ -1,0 +1,1 @@
+"""The deadlines app's management commands: `liuyan calendar`."""

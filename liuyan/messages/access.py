@@ -1,0 +1,180 @@
+"""Who may see and act on which message: the one home of permission-checked fetches."""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from liuyan.accounts.models import PLATFORM_ROLES, Role, User
+from liuyan.common.clock import now
+from liuyan.common.errors import Forbidden, NotFound, RateLimited
+from liuyan.messages.models import Assignment, Message
+from liuyan.messages.querycode import hash_query_code
+from liuyan.messages.states import PUBLIC_LISTED_STATES
+from liuyan.orgs.models import Unit
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a user in a role, the system, or an anonymous author proven by number + 查询码."""
+
+    user: User | None
+    role: str
+    proven_message_id: int | None = None
+
+    @classmethod
+    def of(cls, user: User) -> "Actor":
+        return cls(user=user, role=user.role)
+
+    @classmethod
+    def system(cls) -> "Actor":
+        return cls(user=None, role=Role.SYSTEM)
+
+    @classmethod
+    def anonymous_author(cls, message: Message) -> "Actor":
+        return cls(user=None, role=Role.CITIZEN, proven_message_id=message.pk)
+
+    def is_author_of(self, message: Message) -> bool:
+        if self.proven_message_id is not None:
+            return self.proven_message_id == message.pk
+        return self.user is not None and message.author_id == self.user.pk
+
+    @property
+    def user_id(self) -> int | None:
+        return self.user.pk if self.user is not None else None
+
+
+AnyUser = User | AnonymousUser
+
+
+def _unit_scope(user: User) -> list[int]:
+    """Units whose messages a unit staff member sees: their unit, plus sub-units for heads."""
+    assert user.unit is not None
+    if user.role == Role.UNIT_HEAD:
+        return user.unit.descendant_ids()
+    return [user.unit.pk]
+
+
+def _region_q(user: User, prefix: str = "") -> Q:
+    if user.region is None:
+        return Q()
+    return Q(**{f"{prefix}board__region__path__startswith": user.region.path})
+
+
+def visible_messages_for(user: AnyUser) -> "QuerySet[Message]":
+    """Every message `user` may open. Public pages further restrict to public, listed messages."""
+    messages = Message.objects.all()
+    if not user.is_authenticated:
+        return messages.filter(is_public=True, state__in=PUBLIC_LISTED_STATES)
+    assert isinstance(user, User)
+    if user.role == Role.CITIZEN:
+        return messages.filter(Q(author=user) | Q(is_public=True, state__in=PUBLIC_LISTED_STATES))
+    if user.role in (Role.HANDLER, Role.UNIT_HEAD):
+        units = _unit_scope(user)
+        co_assigned = Assignment.objects.filter(message=OuterRef("pk"), unit_id__in=units, is_active=True)
+        return messages.filter(Q(unit_id__in=units) | Exists(co_assigned))
+    if user.role in PLATFORM_ROLES:
+        return messages.filter(_region_q(user))
+    return messages.none()
+
+
+def access_message_for(user: AnyUser, message_id: int | str, *, related: bool = True) -> Message:
+    """Fetch a message by id or number if `user` may see it; otherwise a clear, bilingual error."""
+    lookup: dict[str, Any] = (
+        {"pk": int(message_id)}
+        if isinstance(message_id, int) or (str(message_id).isdigit() and len(str(message_id)) < 12)
+        else {"number": str(message_id)}
+    )
+    base = (
+        Message.objects.select_related("board", "category", "region", "unit", "author")
+        if related
+        else Message.objects.all()
+    )
+    message = base.filter(**lookup).first()
+    if message is None:
+        raise NotFound("留言不存在", "message not found", code="message_not_found")
+    if visible_messages_for(user).filter(pk=message.pk).exists():
+        return message
+    if not user.is_authenticated or getattr(user, "role", None) == Role.CITIZEN:
+        # Confidential or unpublished messages do not reveal that they exist.
+        raise NotFound("留言不存在", "message not found", code="message_not_found")
+    raise Forbidden("无权查看该留言", "you may not see this message", code="message_forbidden")
+
+
+def sees_personal_data(user: AnyUser, message: Message) -> bool:
+    """Contact details and unmasked text: the author, the handling units and platform staff (not analysts)."""
+    if not user.is_authenticated:
+        return False
+    assert isinstance(user, User)
+    if user.role == Role.CITIZEN:
+        return message.author_id == user.pk
+    if user.role == Role.ANALYST:
+        return False
+    return visible_messages_for(user).filter(pk=message.pk).exists()
+
+
+def check_scope(actor: Actor, message: Message, action: str) -> None:
+    """Raise Forbidden unless the actor's role reaches this message (own message, own unit, own region)."""
+    role = actor.role
+    if role == Role.SYSTEM or role == Role.ADMIN:
+        return
+    if role == Role.CITIZEN:
+        if not actor.is_author_of(message):
+            raise Forbidden("只有留言人本人可以操作", "only the author may do this", code="not_author")
+        return
+    user = actor.user
+    if user is None:
+        raise Forbidden("需要登录", "you need to log in", code="not_authenticated")
+    if role in (Role.HANDLER, Role.UNIT_HEAD):
+        if user.unit_id is None:
+            raise Forbidden("账号未关联办理单位", "your account has no unit", code="no_unit")
+        units = _unit_scope(user)
+        if message.unit_id in units:
+            return
+        if (
+            action in CO_UNIT_ACTIONS
+            and Assignment.objects.filter(message=message, unit_id__in=units, is_active=True).exists()
+        ):
+            return
+        raise Forbidden("该留言不属于本单位", "this message is not assigned to your unit", code="foreign_unit")
+    if role in PLATFORM_ROLES:
+        if user.region is not None and not message.board.region.path.startswith(user.region.path):
+            raise Forbidden("该留言不在您的管辖地区", "this message is outside your region", code="foreign_region")
+        return
+    raise Forbidden("无权操作", "you may not do this", code="forbidden")
+
+
+# Actions a co-handling (协办) unit may take; everything else needs the main unit.
+CO_UNIT_ACTIONS = frozenset({"add_note", "record_contact"})
+
+
+def units_of(user: User) -> "QuerySet[Unit]":
+    return Unit.objects.filter(pk__in=_unit_scope(user)) if user.unit_id else Unit.objects.none()
+
+
+def access_by_query_code(number: str, code: str, *, client: str = "") -> Message:
+    """An anonymous author's way in: message number + 查询码. Wrong guesses are limited per client and number."""
+    number, code = (number or "").strip(), (code or "").strip()
+    if not number or not code:
+        raise NotFound("请输入留言编号和查询码", "enter the message number and the query code", code="missing_code")
+    keys = [f"track-fail:n:{number}"] + ([f"track-fail:c:{client}"] if client else [])
+    limit = settings.TRACK_ATTEMPTS_PER_HOUR
+    if any((cache.get(k) or 0) >= limit for k in keys):
+        raise RateLimited("查询过于频繁，请一小时后再试", "too many attempts; try again in an hour")
+    message = Message.objects.select_related("board", "category", "region", "unit").filter(number=number).first()
+    if message is None or not message.query_code_hash or message.query_code_hash != hash_query_code(number, code):
+        for k in keys:
+            cache.add(k, 0, 3600)
+            cache.incr(k)
+        raise NotFound("留言编号或查询码不正确", "wrong message number or query code", code="wrong_code")
+    if message.closed_at is not None and now() > message.closed_at + dt.timedelta(days=settings.QUERY_CODE_TTL_DAYS):
+        raise Forbidden(
+            "查询码已过期，请登录账号查看",
+            "this query code has expired; log in to see the message",
+            code="code_expired",
+        )
+    return message

@@ -1,0 +1,1 @@
+"""Tests of the orgs app: the responsibility catalogue, its import and the admin screens."""

@@ -15,6 +15,11 @@ from tests.world import World, build_world
 def pytest_configure(config: Any) -> None:
     # Real password hashing costs ~0.3 s per user; tests create dozens. Production keeps PBKDF2.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Pages render without a collectstatic manifest (production serves the hashed, compressed files).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.fixture(autouse=True)

@@ -63,6 +63,8 @@ _session = SessionAuth()
 # Endpoints that need an account, and endpoints open to everybody (the caller is identified if possible).
 AUTH_REQUIRED: list[Any] = [_token, _session]
 AUTH_OPTIONAL: list[Any] = [_token, _session, anonymous]
+# OpenAPI for AUTH_OPTIONAL endpoints: the empty requirement says "no credentials is fine too".
+ANONYMOUS_OK: dict[str, Any] = {"security": [{}]}
 
 
 def user_of(request: HttpRequest) -> AnyUser:

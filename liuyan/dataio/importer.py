@@ -438,25 +438,35 @@ def _load(actor: Actor, item: ImportedMessage, number: int, report: MessageImpor
         report.skipped += 1
 
 
+@dataclass
+class _Pending:
+    """Mapped rows waiting to be loaded, and how far each one moves the progress bar once it is."""
+
+    rows: list[tuple[int, ImportedMessage, int]] = field(default_factory=list)
+    advance: int = 0  # spreadsheet rows read since the last mapped row (blank and bad rows)
+
+
 def _flush(
-    actor: Actor, batch: list[tuple[int, ImportedMessage]], options: ImportOptions, report: MessageImportReport
+    actor: Actor,
+    pending: _Pending,
+    options: ImportOptions,
+    report: MessageImportReport,
+    on_row: Callable[[int], object] | None,
 ) -> None:
     """Load a chunk of mapped rows; ids already present are counted as skipped with one query per chunk."""
-    if not batch:
-        return
-    present = set(
-        Message.objects.filter(external_id__in=[item.external_id for _, item in batch]).values_list(
-            "external_id", flat=True
-        )
-    )
-    for number, item in batch:
-        if item.external_id in present:
-            report.skipped += 1
-        elif options.dry_run:
-            report.created += 1
-        else:
-            _load(actor, item, number, report)
-    batch.clear()
+    if pending.rows:
+        wanted = [item.external_id for _, item, _ in pending.rows]
+        present = set(Message.objects.filter(external_id__in=wanted).values_list("external_id", flat=True))
+        for number, item, advance in pending.rows:
+            if item.external_id in present:
+                report.skipped += 1
+            elif options.dry_run:
+                report.created += 1
+            else:
+                _load(actor, item, number, report)
+            if on_row is not None:
+                on_row(advance)
+        pending.rows.clear()
 
 
 def import_table(
@@ -479,19 +489,21 @@ def import_table(
         now=clock_now(),
     )
     actor = Actor.system()
-    batch: list[tuple[int, ImportedMessage]] = []
+    pending = _Pending()
     last = 1
     for number, cells in table.rows:
         report.rows += 1
+        pending.advance += number - last
+        last = number
         item = map_row(number, cells, ctx, report)
         if item is not None:
-            batch.append((number, item))
-        if len(batch) >= _CHUNK:
-            _flush(actor, batch, options, report)
-        if on_row is not None:
-            on_row(number - last)
-        last = number
-    _flush(actor, batch, options, report)
+            pending.rows.append((number, item, pending.advance))
+            pending.advance = 0
+        if len(pending.rows) >= _CHUNK:
+            _flush(actor, pending, options, report, on_row)
+    _flush(actor, pending, options, report, on_row)
+    if on_row is not None and pending.advance:
+        on_row(pending.advance)
     report.errors.sort(key=lambda e: e.row)
     report.warnings.sort(key=lambda w: w.row)
     return report
@@ -503,7 +515,7 @@ def import_file(
     """Import one CSV/XLSX file of messages. Good rows load (each in its own transaction); bad rows are reported
     with their spreadsheet row numbers; a file that cannot be read raises MalformedFile before anything is written.
 
-    `on_row(n)` is called as rows are read (n = spreadsheet rows advanced), for progress bars.
+    `on_row(n)` is called as rows are loaded (n = spreadsheet rows advanced), for progress bars.
     """
     with open_table(path) as table:
         return import_table(table, options, on_row=on_row)

@@ -17,8 +17,7 @@ from liuyan.demo.reference import HANDLE_WORKING_DAYS, UTILITY_CATEGORIES, Provi
 from liuyan.demo.users import Staff
 from liuyan.geo.models import Region
 from liuyan.messages.models import RejectReason, ReturnBasis, Satisfaction, SupervisionLevel
-from liuyan.orgs.catalogue import responsible_unit
-from liuyan.orgs.models import Board, Unit
+from liuyan.orgs.models import Board, CatalogueEntry, Unit
 from liuyan.taxonomy.models import Category
 
 # Who acts decides when a step may happen: staff in office hours on working days, citizens from early morning to
@@ -152,6 +151,38 @@ class _Timeline:
         return len(self.items)
 
 
+class CatalogueIndex:
+    """The current responsibility catalogue in memory, answering like `liuyan.orgs.catalogue.responsible_unit`
+    (nearest region first, then nearest category) without two queries per look-up."""
+
+    def __init__(self) -> None:
+        entries = CatalogueEntry.objects.filter(valid_to=None, unit__is_active=True).select_related("unit")
+        self.units = {(e.category_id, e.region_id): e.unit for e in entries}
+        self.category_parent = dict(Category.objects.values_list("pk", "parent_id"))
+        self.region_parent = dict(Region.objects.values_list("pk", "parent_id"))
+        self._memo: dict[tuple[int, int], Unit | None] = {}
+
+    @staticmethod
+    def _chain(pk: int | None, parent: dict[int, int | None]) -> list[int]:
+        chain: list[int] = []
+        while pk is not None and pk not in chain:
+            chain.append(pk)
+            pk = parent.get(pk)
+        return chain
+
+    def unit(self, category_id: int, region_id: int) -> Unit | None:
+        key = (category_id, region_id)
+        if key not in self._memo:
+            categories = self._chain(category_id, self.category_parent)
+            found = None
+            for region in self._chain(region_id, self.region_parent):
+                found = next((self.units[(c, region)] for c in categories if (c, region) in self.units), None)
+                if found is not None:
+                    break
+            self._memo[key] = found
+        return self._memo[key]
+
+
 def schedule(seed: int, size: int) -> list[str]:
     """Scenario of each case index: every scenario once first (small builds reach every state), then quotas."""
     rng = random.Random(f"{seed}:schedule")
@@ -186,7 +217,7 @@ class Planner:
             if t.domain == "住房和城乡建设" and "城市管理" not in t.category and "市政公用事业" not in t.category
         ]
         self.coverage = len(SCENARIO_WEIGHTS)
-        self._units: dict[tuple[int, int], Unit] = {}
+        self.catalogue = CatalogueIndex()
         self._working: dict[dt.date, bool] = {}
 
     # -- who, where, what ---------------------------------------------------------------------------------------
@@ -215,11 +246,8 @@ class Planner:
         return rng.choice([c for c in self.p.cities if c.pk != city.pk])
 
     def right_unit(self, category: Category, region: Region) -> Unit:
-        key = (category.pk, region.pk)
-        if key not in self._units:
-            unit = responsible_unit(category, region)
-            self._units[key] = unit if unit is not None else self.p.city_unit("ZW", region)
-        return self._units[key]
+        unit = self.catalogue.unit(category.pk, region.pk)
+        return unit if unit is not None else self.p.city_unit("ZW", region)
 
     def _slot(
         self,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from liuyan.common.clock import frozen_at
 from liuyan.common.clock import now as clock_now
 from liuyan.common.errors import LiuyanError
 from liuyan.deadlines.clock import add_working_days, working_time_between
@@ -117,8 +118,16 @@ def climb(message: Message, now: dt.datetime, report: TickReport) -> None:
 
 
 def tick(now: dt.datetime | None = None, *, batch_size: int = 1000) -> TickReport:
-    """One pass of the ladder over every message that may need a rung, then auto-close and auto-archive."""
+    """One pass of the ladder over every message that may need a rung, then auto-close and auto-archive.
+
+    Every action of the pass is stamped with the tick's own time, so a replay (`--at`) writes the history it would
+    have written then."""
     now = now or clock_now()
+    with frozen_at(now):
+        return _tick(now, batch_size)
+
+
+def _tick(now: dt.datetime, batch_size: int) -> TickReport:
     report = TickReport()
     system = Actor.system()
     horizon = now + dt.timedelta(days=15)  # one working day can span a long holiday; the exact test is in Python

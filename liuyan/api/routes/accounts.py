@@ -13,7 +13,7 @@ from ninja import Router, Status
 
 from liuyan.accounts.models import STAFF_ROLES, ApiToken, Role, User
 from liuyan.api import ratelimit
-from liuyan.api.auth import AUTH_OPTIONAL, AUTH_REQUIRED, client_ip, require_user
+from liuyan.api.auth import AUTH_REQUIRED, client_ip, require_user
 from liuyan.api.errors import ERROR_STATUSES, AlreadyExists, ErrorOut
 from liuyan.api.present import choice, region_ref, unit_ref
 from liuyan.api.schemas import MeOut, RegisterIn, TokenIn, TokenOut
@@ -41,7 +41,7 @@ def me_out(user: User) -> dict[str, Any]:
 
 @router.post(
     "/auth/token",
-    auth=AUTH_OPTIONAL,
+    auth=None,
     response={200: TokenOut, ERROR_STATUSES: ErrorOut},
     summary="Log in and get an API token",
     description="Log in with username, phone number or e-mail plus password. The token is shown only once.",
@@ -71,7 +71,7 @@ def _password_errors(password: str, user: User) -> list[str]:
 
 @router.post(
     "/auth/register",
-    auth=AUTH_OPTIONAL,
+    auth=None,
     response={201: MeOut, ERROR_STATUSES: ErrorOut},
     summary="Register a citizen account",
     description="Phone or e-mail (or both) plus a password checked by the password validators. "

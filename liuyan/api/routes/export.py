@@ -9,7 +9,7 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 from ninja import Query, Router
 
-from liuyan.api.auth import AUTH_OPTIONAL
+from liuyan.api.auth import ANONYMOUS_OK, AUTH_OPTIONAL
 from liuyan.api.errors import ERROR_STATUSES, ErrorOut
 from liuyan.api.filters import MessageFilters, apply_filters
 from liuyan.api.present import split_label
@@ -99,7 +99,7 @@ def _rows(messages: "Any") -> Iterator[str]:
     summary="Export public messages as CSV",
     description="Public, accepted messages only, with the masked text and published replies (UTF-8 with BOM). "
     "Takes the filters of `GET /messages`; newest first.",
-    openapi_extra={"responses": {200: {"description": "CSV file", "content": {"text/csv": {}}}}},
+    openapi_extra={**ANONYMOUS_OK, "responses": {200: {"description": "CSV file", "content": {"text/csv": {}}}}},
 )
 def export_messages(request: HttpRequest, filters: Query[MessageFilters]) -> StreamingHttpResponse:
     filters.ordering = "-submitted_at"

@@ -7,7 +7,7 @@ from ninja import File, Form, Query, Router, Status, UploadedFile
 
 from liuyan.accounts.models import STAFF_ROLES, Role, User
 from liuyan.api import lookups, ratelimit
-from liuyan.api.auth import AUTH_OPTIONAL, client_ip, require_user, user_of, via
+from liuyan.api.auth import ANONYMOUS_OK, AUTH_OPTIONAL, client_ip, require_user, user_of, via
 from liuyan.api.errors import ERROR_STATUSES, ErrorOut
 from liuyan.api.filters import MessageFilters, Paging, apply_filters
 from liuyan.api.present import (
@@ -97,6 +97,7 @@ def _submit(request: HttpRequest, data: SubmitIn, files: list[UploadedFile]) -> 
 @router.post(
     "/messages",
     auth=AUTH_OPTIONAL,
+    openapi_extra=ANONYMOUS_OK,
     response={201: SubmitOut, ERROR_STATUSES: ErrorOut},
     summary="Submit a message",
     description="Anonymous (a contact phone is required), a signed-in citizen, or staff filing on a caller's "
@@ -109,6 +110,7 @@ def submit(request: HttpRequest, data: SubmitIn) -> Status[dict[str, Any]]:
 @router.post(
     "/messages/with-attachments",
     auth=AUTH_OPTIONAL,
+    openapi_extra=ANONYMOUS_OK,
     response={201: SubmitOut, ERROR_STATUSES: ErrorOut},
     summary="Submit a message with attachments (multipart)",
     description="The same fields as `POST /messages`, sent as multipart form fields, plus `files`.",
@@ -128,6 +130,7 @@ def submit_with_attachments(
 @router.get(
     "/messages",
     auth=AUTH_OPTIONAL,
+    openapi_extra=ANONYMOUS_OK,
     response={200: MessagePage, ERROR_STATUSES: ErrorOut},
     summary="List messages",
     description="What the caller may see: the public sees public, accepted messages with masked text; citizens "
@@ -150,6 +153,7 @@ def list_messages(request: HttpRequest, filters: Query[MessageFilters], paging: 
 @router.get(
     "/messages/{number}",
     auth=AUTH_OPTIONAL,
+    openapi_extra=ANONYMOUS_OK,
     response={200: MessageDetail, ERROR_STATUSES: ErrorOut},
     summary="A message with its timeline, replies and ratings",
     description="Personal data and the unmasked text only for the author and the staff handling it. "
@@ -167,7 +171,10 @@ def get_message(request: HttpRequest, number: str) -> dict[str, Any]:
     url_name="message_attachment",
     summary="Download an attachment",
     description="For the author and staff who may see the message's personal data (attachments are not masked).",
-    openapi_extra={"responses": {200: {"description": "The file", "content": {"application/octet-stream": {}}}}},
+    openapi_extra={
+        **ANONYMOUS_OK,
+        "responses": {200: {"description": "The file", "content": {"application/octet-stream": {}}}},
+    },
 )
 def download_attachment(request: HttpRequest, number: str, attachment_id: int) -> FileResponse:
     user = user_of(request)

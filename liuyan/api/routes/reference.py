@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from liuyan.api import lookups
-from liuyan.api.auth import AUTH_OPTIONAL
+from liuyan.api.auth import ANONYMOUS_OK, AUTH_OPTIONAL
 from liuyan.api.errors import ERROR_STATUSES, ErrorOut
 from liuyan.api.filters import Paging
 from liuyan.api.present import category_ref, region_ref, unit_ref
@@ -44,6 +44,7 @@ def _page(items: Any, paging: Paging, render: Any) -> dict[str, Any]:
 @router.get(
     "/regions",
     auth=AUTH_OPTIONAL,
+    openapi_extra=ANONYMOUS_OK,
     response={200: RegionPage, ERROR_STATUSES: ErrorOut},
     summary="List regions",
     description="Filter by parent code, level (1 province, 2 city, 3 county, 4 town) and name (q).",
@@ -68,6 +69,7 @@ def list_regions(
 @router.get(
     "/regions/{code}",
     auth=AUTH_OPTIONAL,
+    openapi_extra=ANONYMOUS_OK,
     response={200: RegionDetail, ERROR_STATUSES: ErrorOut},
     summary="A region with its ancestors and children",
 )
@@ -85,6 +87,7 @@ def get_region(request: HttpRequest, code: str) -> dict[str, Any]:
 @router.get(
     "/categories",
     auth=AUTH_OPTIONAL,
+    openapi_extra=ANONYMOUS_OK,
     response={200: CategoryPage, ERROR_STATUSES: ErrorOut},
     summary="List categories (领域)",
     description="Filter by parent id, level (1–3), name (q) and active flag.",
@@ -123,6 +126,7 @@ def list_categories(
 @router.get(
     "/units",
     auth=AUTH_OPTIONAL,
+    openapi_extra=ANONYMOUS_OK,
     response={200: UnitPage, ERROR_STATUSES: ErrorOut},
     summary="List handling units (办理单位)",
     description="Filter by region code (including subregions), parent unit code and name or code (q).",
@@ -160,6 +164,7 @@ def list_units(
 @router.get(
     "/boards",
     auth=AUTH_OPTIONAL,
+    openapi_extra=ANONYMOUS_OK,
     response={200: BoardPage, ERROR_STATUSES: ErrorOut},
     summary="List boards (留言对象)",
     description="Filter by level (national/province/city/county) and region code (including subregions).",
@@ -195,6 +200,7 @@ def list_boards(
 @router.get(
     "/catalogue",
     auth=AUTH_OPTIONAL,
+    openapi_extra=ANONYMOUS_OK,
     response={200: CatalogueOut, ERROR_STATUSES: ErrorOut},
     summary="The responsible unit for a category in a region (派单目录)",
     description="Looks up the catalogue with its fallbacks (parent regions, then parent categories).",

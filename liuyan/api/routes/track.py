@@ -6,7 +6,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router
 
-from liuyan.api.auth import AUTH_OPTIONAL, client_ip
+from liuyan.api.auth import ANONYMOUS_OK, AUTH_OPTIONAL, client_ip
 from liuyan.api.errors import ERROR_STATUSES, ErrorOut
 from liuyan.api.present import message_detail, viewer_for_query_code
 from liuyan.api.routes.lifecycle import check_version
@@ -32,6 +32,7 @@ def _act(request: HttpRequest, data: TrackIn, run: Callable[[Actor, Message], ob
 @router.get(
     "/track",
     auth=AUTH_OPTIONAL,
+    openapi_extra=ANONYMOUS_OK,
     response={200: MessageDetail, ERROR_STATUSES: ErrorOut},
     summary="Track a message by number and 查询码",
     description="What the author sees (contact data masked). Wrong codes are limited per client and number.",
@@ -44,6 +45,7 @@ def track(request: HttpRequest, number: str, code: str) -> dict[str, Any]:
 @router.post(
     "/track",
     auth=AUTH_OPTIONAL,
+    openapi_extra=ANONYMOUS_OK,
     response={200: MessageDetail, ERROR_STATUSES: ErrorOut},
     summary="Track a message by number and 查询码 (in the body)",
     description="Like `GET /track`, keeping the 查询码 out of URLs and logs.",
@@ -57,6 +59,7 @@ def track_post(request: HttpRequest, data: TrackIn) -> dict[str, Any]:
 @router.post(
     "/track/rate",
     auth=AUTH_OPTIONAL,
+    openapi_extra=ANONYMOUS_OK,
     response={200: MessageDetail, ERROR_STATUSES: ErrorOut},
     summary="评价 Rate the reply (anonymous author)",
 )
@@ -71,6 +74,7 @@ def track_rate(request: HttpRequest, data: TrackRateIn) -> dict[str, Any]:
 @router.post(
     "/track/follow-up",
     auth=AUTH_OPTIONAL,
+    openapi_extra=ANONYMOUS_OK,
     response={200: MessageDetail, ERROR_STATUSES: ErrorOut},
     summary="追问 Follow up (anonymous author)",
 )
@@ -81,6 +85,7 @@ def track_follow_up(request: HttpRequest, data: TrackQuestionIn) -> dict[str, An
 @router.post(
     "/track/supplement",
     auth=AUTH_OPTIONAL,
+    openapi_extra=ANONYMOUS_OK,
     response={200: MessageDetail, ERROR_STATUSES: ErrorOut},
     summary="补充材料 Supply requested information (anonymous author)",
 )

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from liuyan.api.tests.conftest import Api, err, snapshot
+from liuyan.api.tests.conftest import err, snapshot
 from liuyan.messages.models import Message, RequestKind
 from liuyan.messages.states import State
 from tests.world import World, message_in_state, pending_request, submit
@@ -375,7 +375,3 @@ def test_it_lets_a_citizen_act_only_on_their_own_message(world, as_user):
     assert (
         as_user("other_citizen").post(f"messages/{mine.number}/rate", {"satisfaction": "satisfied"}).status_code == 404
     )
-
-
-def test_it_uses_the_api_helper_with_tokens(world):
-    assert Api().get("messages").status_code == 200

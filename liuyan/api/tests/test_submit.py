@@ -126,6 +126,20 @@ def test_it_refuses_malformed_json_with_a_clear_400(world, anon):
     assert db_counts() == before
 
 
+def test_it_refuses_an_oversized_request_body_with_413(world, anon, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2_000
+    before = db_counts()
+    r = anon.post("messages", payload(body="字" * 1_000))
+    assert r.status_code == 413
+    assert err(r)["code"] == "too_large"
+    assert db_counts() == before
+
+
+def test_it_ignores_a_wrong_token_on_login(world, anon):
+    r = Api("ly_stale-token").post("auth/token", {"login": "citizen", "password": "liuyan-test-pw-2026"})
+    assert r.status_code == 200
+
+
 def test_it_refuses_a_repeated_identical_message(world, anon):
     assert anon.post("messages", payload()).status_code == 201
     before = db_counts()

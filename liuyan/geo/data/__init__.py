@@ -1,0 +1,1 @@
+"""Data shipped with the geo app: the sample 西地省 gazetteer."""

@@ -1,0 +1,1 @@
+"""Data shipped with the taxonomy app: the default category taxonomy."""

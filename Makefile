@@ -37,7 +37,8 @@ test-postgres: install
 	LIUYAN_DATABASE_URL=$(PG_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench --db sqlite
+	$(BIN)/python -m bench --db postgres
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache

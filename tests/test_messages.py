@@ -5,13 +5,18 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db.models import Model
 
 from liuyan.accounts.models import User
 from liuyan.common.clock import frozen_at
 from liuyan.common.errors import Forbidden, InvalidInput, NotFound, RateLimited, ServiceUnavailable
 from liuyan.messages import actions as a
-from liuyan.messages.access import Actor, access_by_query_code, access_message_for, sees_personal_data, visible_messages_for
+from liuyan.messages.access import (
+    Actor,
+    access_by_query_code,
+    access_message_for,
+    sees_personal_data,
+    visible_messages_for,
+)
 from liuyan.messages.models import Attachment, Event, Message, MessageType, ReplyKind
 from liuyan.messages.privacy import mask_personal_data
 from liuyan.messages.states import State
@@ -22,8 +27,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def counts() -> tuple[int, ...]:
-    models: list[type[Model]] = [Message, Event, Attachment, Notification]
-    return tuple(m.objects.count() for m in models)
+    return (Message.objects.count(), Event.objects.count(), Attachment.objects.count(), Notification.objects.count())
 
 
 BAD_SUBMISSIONS: list[tuple[str, dict[str, Any], str]] = [
@@ -33,19 +37,29 @@ BAD_SUBMISSIONS: list[tuple[str, dict[str, Any], str]] = [
     ("long body", {"body": "长" * 10_001}, "invalid_input"),
     ("bad type", {"type": "gossip"}, "invalid_choice"),
     ("bad phone", {"contact_phone": "call me maybe"}, "invalid_phone"),
-    ("too large", {"attachments": [SimpleUploadedFile("a.png", PNG + b"0" * (11 * 1024 * 1024), "image/png")]},
-     "attachment_too_large"),
-    ("wrong type", {"attachments": [SimpleUploadedFile("a.exe", b"MZ....", "application/octet-stream")]},
-     "attachment_type"),
+    (
+        "too large",
+        {"attachments": [SimpleUploadedFile("a.png", PNG + b"0" * (11 * 1024 * 1024), "image/png")]},
+        "attachment_too_large",
+    ),
+    (
+        "wrong type",
+        {"attachments": [SimpleUploadedFile("a.exe", b"MZ....", "application/octet-stream")]},
+        "attachment_type",
+    ),
     ("disguised", {"attachments": [SimpleUploadedFile("a.png", b"MZ not a png", "image/png")]}, "attachment_type"),
-    ("too many", {"attachments": [SimpleUploadedFile(f"{i}.png", PNG, "image/png") for i in range(10)]},
-     "too_many_attachments"),
+    (
+        "too many",
+        {"attachments": [SimpleUploadedFile(f"{i}.png", PNG, "image/png") for i in range(10)]},
+        "too_many_attachments",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("case", "changes", "code"), BAD_SUBMISSIONS, ids=[c[0] for c in BAD_SUBMISSIONS])
-def test_it_refuses_bad_submissions_and_writes_nothing(world: World, case: str, changes: dict[str, Any],
-                                                       code: str) -> None:
+def test_it_refuses_bad_submissions_and_writes_nothing(
+    world: World, case: str, changes: dict[str, Any], code: str
+) -> None:
     before = counts()
     with pytest.raises(InvalidInput) as caught:
         submit(world, **changes)
@@ -93,8 +107,15 @@ def test_a_good_submission_is_numbered_queued_for_review_and_stored_with_its_att
 
 
 def test_it_tracks_by_number_and_query_code_and_refuses_wrong_or_expired_codes(world: World) -> None:
-    sub = a.do_submit(Actor(None, "citizen"), board=world.a_board, type=MessageType.HELP, title="求助",
-                      body="路灯不亮", contact_phone="13911112222", is_public=False)
+    sub = a.do_submit(
+        Actor(None, "citizen"),
+        board=world.a_board,
+        type=MessageType.HELP,
+        title="求助",
+        body="路灯不亮",
+        contact_phone="13911112222",
+        is_public=False,
+    )
     assert access_by_query_code(sub.message.number, sub.query_code.lower()).pk == sub.message.pk
     with pytest.raises(NotFound) as caught:
         access_by_query_code(sub.message.number, "WRONGCOD")
@@ -243,9 +264,16 @@ def test_events_are_append_only(world: World) -> None:
 
 
 def test_importing_is_idempotent_by_external_id(world: World) -> None:
-    item = a.ImportedMessage(external_id="tipdm:1", board=world.a_board, type=MessageType.COMPLAINT, title="噪音扰民",
-                             body="夜间施工噪音", submitted_at=dt.datetime(2019, 9, 8, 13, 1, tzinfo=dt.UTC),
-                             reply_body="已责令整改", replied_at=dt.datetime(2019, 9, 20, tzinfo=dt.UTC))
+    item = a.ImportedMessage(
+        external_id="tipdm:1",
+        board=world.a_board,
+        type=MessageType.COMPLAINT,
+        title="噪音扰民",
+        body="夜间施工噪音",
+        submitted_at=dt.datetime(2019, 9, 8, 13, 1, tzinfo=dt.UTC),
+        reply_body="已责令整改",
+        replied_at=dt.datetime(2019, 9, 20, tzinfo=dt.UTC),
+    )
     first, created = a.do_import_message(Actor.system(), item)
     again, created_again = a.do_import_message(Actor.system(), item)
     assert created and not created_again and first.pk == again.pk

@@ -39,7 +39,9 @@ CALLS: dict[str, Call] = {
     "answer_directly": lambda w, actor, m: a.do_answer_directly(actor, m, body="答复内容"),
     "merge_duplicate": lambda w, actor, m: a.do_merge_duplicate(actor, m, primary=w.primary),  # type: ignore[attr-defined]
     "reclassify": lambda w, actor, m: a.do_reclassify(actor, m, type=MessageType.SUGGESTION),
-    "redact": lambda w, actor, m: a.do_redact(actor, m, public_title="标题", public_body="内容已屏蔽", reason="含个人信息"),
+    "redact": lambda w, actor, m: a.do_redact(
+        actor, m, public_title="标题", public_body="内容已屏蔽", reason="含个人信息"
+    ),
     "dispatch": lambda w, actor, m: a.do_dispatch(actor, m, unit=w.a_housing),
     "sign": lambda w, actor, m: a.do_sign(actor, m),
     "request_return": lambda w, actor, m: a.do_request_return(actor, m, reason="职能不符", basis="function"),
@@ -150,8 +152,9 @@ def test_every_role_gets_the_outcome_the_table_promises(world: World, action: st
     assert Notification.objects.count() == notes_before
 
 
-@pytest.mark.parametrize("role", ["other_citizen", "foreign_handler", "foreign_head", "sub_handler", "env_handler",
-                                  "region_b_reviewer"])
+@pytest.mark.parametrize(
+    "role", ["other_citizen", "foreign_handler", "foreign_head", "sub_handler", "env_handler", "region_b_reviewer"]
+)
 def test_it_refuses_actors_outside_the_message_scope(world: World, role: str) -> None:
     m = message_in_state(world, State.DISPATCHED)
     for action, state_needed in [("sign", State.DISPATCHED), ("add_note", State.DISPATCHED)]:

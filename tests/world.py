@@ -81,8 +81,22 @@ def build_world(*, seed_calendar: bool = True) -> World:
         name="B市市长", code="B-SZ", level=BoardLevel.CITY, region=city_b, platform_reviews_replies=True
     )
     world = World(
-        province, city_a, city_b, county_a1, housing, property_mgmt, noise, traffic,
-        prov_housing, a_housing, a1_housing, a_env, b_housing, prov_board, a_board, b_board,
+        province,
+        city_a,
+        city_b,
+        county_a1,
+        housing,
+        property_mgmt,
+        noise,
+        traffic,
+        prov_housing,
+        a_housing,
+        a1_housing,
+        a_env,
+        b_housing,
+        prov_board,
+        a_board,
+        b_board,
     )
     u = world.users
     u["citizen"] = _user("citizen", Role.CITIZEN, phone="13800000001", email="citizen@example.cn", nickname="热心市民")
@@ -103,10 +117,20 @@ def build_world(*, seed_calendar: bool = True) -> World:
     return world
 
 
-def submit(world: World, *, title: str = "小区电梯长期故障无人维修", body: str | None = None,
-           author: str = "citizen", board: Board | None = None, **kw: Any) -> actions.Submission:
+def submit(
+    world: World,
+    *,
+    title: str = "小区电梯长期故障无人维修",
+    body: str | None = None,
+    author: str = "citizen",
+    board: Board | None = None,
+    **kw: Any,
+) -> actions.Submission:
     # Each call writes a different text: the same text twice a day is refused as flooding.
-    body = body or f"我住在A市A1区幸福小区{next(_BUILDINGS)}栋，电梯坏了两个月，物业一直不修，老人上下楼很困难，请帮忙解决。"
+    body = (
+        body
+        or f"我住在A市A1区幸福小区{next(_BUILDINGS)}栋，电梯坏了两个月，物业一直不修，老人上下楼很困难，请帮忙解决。"
+    )
     actor = world.actor(author)
     kw.setdefault("type", MessageType.COMPLAINT)
     kw.setdefault("category", world.housing)
@@ -156,8 +180,9 @@ def message_in_state(world: World, state: str, **kw: Any) -> Message:
     if state == State.REPLIED:
         return m
     if state == State.RATED:
-        actions.do_rate(w.actor("citizen"), m, satisfaction=Satisfaction.UNSATISFIED, resolved=False,
-                        reason="电梯仍未修好")
+        actions.do_rate(
+            w.actor("citizen"), m, satisfaction=Satisfaction.UNSATISFIED, resolved=False, reason="电梯仍未修好"
+        )
         return m
     actions.do_rate(w.actor("citizen"), m, satisfaction=Satisfaction.SATISFIED, resolved=True)
     if state == State.CLOSED:
@@ -170,8 +195,12 @@ def message_in_state(world: World, state: str, **kw: Any) -> Message:
 def pending_request(world: World, message: Message, kind: str) -> HandlingRequest:
     """Test data: a pending unit request, created directly (requests can outlive the state they were made in)."""
     request = HandlingRequest.objects.create(
-        message=message, kind=kind, unit=message.unit or world.a_housing, requested_by=world.users["handler"],
-        requested_at=message.submitted_at + dt.timedelta(hours=1), reason="测试申请",
+        message=message,
+        kind=kind,
+        unit=message.unit or world.a_housing,
+        requested_by=world.users["handler"],
+        requested_at=message.submitted_at + dt.timedelta(hours=1),
+        reason="测试申请",
         requested_due_at=(message.due_at or message.submitted_at) + dt.timedelta(days=10),
     )
     if kind in (RequestKind.COHANDLING, RequestKind.TRANSFER):

@@ -9,10 +9,9 @@ from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
-from liuyan.accounts.models import PLATFORM_ROLES, STAFF_ROLES, ApiToken, User
+from liuyan.accounts.models import ApiToken, User
 from liuyan.api.errors import InvalidToken
-from liuyan.common.errors import Forbidden, NotAuthenticated
-from liuyan.messages.access import Actor
+from liuyan.common.errors import NotAuthenticated
 
 AnyUser = User | AnonymousUser
 
@@ -81,26 +80,9 @@ def require_user(request: HttpRequest) -> User:
     return user
 
 
-def actor_of(request: HttpRequest) -> Actor:
-    return Actor.of(require_user(request))
-
-
 def via(request: HttpRequest) -> str:
     """How the caller identified: "token", "session" or "anonymous"."""
     return str(getattr(request, "api_via", "anonymous"))
-
-
-def is_staff_user(user: AnyUser) -> bool:
-    return isinstance(user, User) and user.role in STAFF_ROLES
-
-
-def require_platform_or_unit_staff(user: User) -> None:
-    if user.role not in STAFF_ROLES:
-        raise Forbidden("仅限工作人员", "staff only", code="staff_only")
-
-
-def is_platform_staff(user: AnyUser) -> bool:
-    return isinstance(user, User) and user.role in PLATFORM_ROLES
 
 
 def client_ip(request: HttpRequest) -> str:

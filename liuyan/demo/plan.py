@@ -29,31 +29,31 @@ REPLY_ANSWER_HOURS = (settings.AUTO_CLOSE_DAYS - 2) * 24.0
 # Share of cases per scenario (the final state a case's main message is planned to reach). Most messages are old and
 # finished; every open state holds a few. Rejections are split by reason code so that each code appears.
 SCENARIO_WEIGHTS: dict[str, float] = {
-    "archived": 38,
-    "closed": 17,
+    "archived": 44,
+    "closed": 19,
     "closed_reopened": 1.5,
-    "closed_direct": 1,
-    "archived_direct": 2,
-    "archived_rejected": 4,
-    "rejected:out_of_scope": 0.8,
-    "rejected:legal_process": 0.6,
-    "rejected:duplicate": 0.6,
-    "rejected:bad_contact": 0.5,
-    "rejected:prohibited": 0.5,
-    "answered_directly": 1.5,
-    "merged": 1.5,
-    "rated": 1.5,
-    "replied": 4,
-    "reply_review": 2,
-    "waiting_citizen": 1.5,
-    "return_requested": 1.5,
-    "in_progress": 6,
-    "in_progress_overdue": 3,
-    "reopened": 0.8,
-    "escalated": 0.4,
-    "dispatched": 2.5,
-    "accepted": 1.5,
-    "under_review": 2.5,
+    "closed_direct": 1.2,
+    "archived_direct": 2.5,
+    "archived_rejected": 4.5,
+    "rejected:out_of_scope": 0.5,
+    "rejected:legal_process": 0.4,
+    "rejected:duplicate": 0.4,
+    "rejected:bad_contact": 0.3,
+    "rejected:prohibited": 0.3,
+    "answered_directly": 0.8,
+    "merged": 0.8,
+    "rated": 0.9,
+    "replied": 2.2,
+    "reply_review": 1.1,
+    "waiting_citizen": 0.8,
+    "return_requested": 0.8,
+    "in_progress": 3.2,
+    "in_progress_overdue": 1.6,
+    "reopened": 0.5,
+    "escalated": 0.3,
+    "dispatched": 1.3,
+    "accepted": 0.8,
+    "under_review": 1.3,
 }
 
 # When the case's last planned step happens, in days before "now" (lo, hi).
@@ -528,7 +528,7 @@ class Planner:
         right_key = right.code.rsplit("-", 1)[1]
         city = self.p.city_of(slot.true_region)
         span, who = self._span_hours(slot)
-        late = rng.random() < 0.14
+        late = rng.random() < 0.09
         budget = span * (rng.uniform(1.1, 2.2) if late else rng.uniform(0.2, 0.85))
 
         side = rng.random()

@@ -1098,7 +1098,7 @@ def do_group_reply(actor: Actor, message: Message, *, reply: Reply | None = None
     _begin(actor, message, "group_reply")
     if reply is None:
         reply = (
-            Reply.objects.filter(message_id=message.duplicate_of_id, status=ReplyStatus.PUBLISHED)
+            Reply.objects.filter(message=message.duplicate_of, status=ReplyStatus.PUBLISHED)
             .order_by("-published_at")
             .first()
         )
@@ -1394,7 +1394,7 @@ def do_import_message(actor: Actor, item: ImportedMessage) -> tuple[Message, boo
         state = S.CLOSED if item.closed else S.REPLIED
     else:
         state = S.UNDER_REVIEW
-    replied_at = (item.replied_at or item.submitted_at) if item.reply_body else None
+    replied_at = item.replied_at or item.submitted_at
     with transaction.atomic():
         message = Message.objects.create(
             number=f"tmp-{secrets.token_hex(6)}",
@@ -1412,7 +1412,7 @@ def do_import_message(actor: Actor, item: ImportedMessage) -> tuple[Message, boo
             state=state,
             submitted_at=item.submitted_at,
             accepted_at=item.submitted_at if item.reply_body else None,
-            replied_at=replied_at,
+            replied_at=replied_at if item.reply_body else None,
             closed_at=replied_at if state == S.CLOSED else None,
             supports=item.supports,
             opposes=item.opposes,

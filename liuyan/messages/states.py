@@ -258,7 +258,7 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         # Feedback loop
         _t("rate", {S.REPLIED, S.ANSWERED_DIRECTLY}, (S.RATED,), {R.CITIZEN}, "评价", "rate the reply"),
-        _t("follow_up", {S.REPLIED, S.RATED}, (S.IN_PROGRESS,), {R.CITIZEN}, "追问", "follow up"),
+        _t("follow_up", {S.REPLIED, S.RATED}, (S.IN_PROGRESS, S.UNDER_REVIEW), {R.CITIZEN}, "追问", "follow up"),
         _t("reopen", {S.RATED}, (S.IN_PROGRESS, S.ACCEPTED), {R.DISPATCHER, R.SUPERVISOR}, "重办", "reopen"),
         _t(
             "close",

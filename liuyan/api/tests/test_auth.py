@@ -160,3 +160,8 @@ def test_it_lets_bearer_clients_post_without_csrf(world, as_user):
     _t, raw = ApiToken.issue(world.users["reviewer"], "t")
     r = Api(raw, client=client).post(f"messages/{message.number}/accept", {})
     assert r.status_code == 200
+
+
+def test_it_ignores_a_stale_token_sent_to_the_login_endpoint(world):
+    r = Api("ly_stale-token").post("auth/token", {"login": "citizen", "password": PASSWORD})
+    assert r.status_code == 200

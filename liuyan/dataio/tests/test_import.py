@@ -370,3 +370,10 @@ def test_it_refuses_an_unknown_board_or_region(world: World, fixtures: Path):
 def test_it_refuses_a_namespace_with_a_colon(world: World, fixtures: Path):
     with pytest.raises(CommandError, match="invalid namespace"):
         run(fixtures / "mixed.csv", "--board", "XD-SW", "--namespace", "a:b")
+
+
+@pytest.mark.parametrize(("name", "rows"), [("mixed.csv", 6), ("bad_rows.csv", 14), ("messages.xlsx", 5)])
+def test_it_reports_progress_for_every_spreadsheet_row(world: World, fixtures: Path, name, rows):
+    steps: list[int] = []
+    import_file(fixtures / name, ImportOptions(board=world.prov_board), on_row=steps.append)
+    assert sum(steps) == rows  # blank and bad rows included

@@ -1,0 +1,1 @@
+"""Tests of the demo builder: states reached, logins, determinism, idempotence and consistent event trails."""

@@ -159,6 +159,7 @@ ARCHIVE_AFTER_DAYS = env_int("ARCHIVE_AFTER_DAYS", 90)
 MAX_REOPEN_ROUNDS = env_int("MAX_REOPEN_ROUNDS", 3)
 MAX_FOLLOW_UPS = env_int("MAX_FOLLOW_UPS", 3)
 TRACK_ATTEMPTS_PER_HOUR = env_int("TRACK_ATTEMPTS_PER_HOUR", 20)
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)  # load balancers in front that append X-Forwarded-For
 
 LOGGING = {
     "version": 1,

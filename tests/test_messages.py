@@ -279,3 +279,14 @@ def test_importing_is_idempotent_by_external_id(world: World) -> None:
     assert created and not created_again and first.pk == again.pk
     assert first.state == State.REPLIED and first.replies.get().kind == ReplyKind.IMPORTED
     assert Message.objects.filter(external_id="tipdm:1").count() == 1
+
+
+def test_the_client_address_comes_from_the_trusted_proxy_only(settings: Any) -> None:
+    from django.test import RequestFactory
+
+    from liuyan.common.net import client_ip
+
+    request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7", REMOTE_ADDR="10.0.0.2")
+    assert client_ip(request) == "10.0.0.2"  # no proxy configured: the header is ignored
+    settings.TRUSTED_PROXY_HOPS = 1
+    assert client_ip(request) == "203.0.113.7"  # what our load balancer saw, not what the client claimed

@@ -83,8 +83,3 @@ def require_user(request: HttpRequest) -> User:
 def via(request: HttpRequest) -> str:
     """How the caller identified: "token", "session" or "anonymous"."""
     return str(getattr(request, "api_via", "anonymous"))
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The peer address. Behind a reverse proxy, the proxy must set REMOTE_ADDR (e.g. gunicorn's forwarded_allow_ips)."""
-    return str(request.META.get("REMOTE_ADDR") or "unknown")

@@ -126,7 +126,7 @@ def _showcase(codes: dict[int, str]) -> dict[str, str]:
     if not codes:
         return {}
     rows = Message.objects.filter(pk__in=list(codes)).values_list("pk", "number", "state")
-    rank = {state: i for i, state in enumerate(SHOWCASE_STATES)}
+    rank: dict[str, int] = {str(state): i for i, state in enumerate(SHOWCASE_STATES)}
     best = min(rows, key=lambda r: (rank.get(r[2], len(rank)), r[0]), default=None)
     if best is None:
         return {}
@@ -190,6 +190,8 @@ def reset_demo_messages() -> int:
             if rel.related_model not in handled
             and rel.related_model._default_manager.filter(**{f"{rel.field.name}__in": demo_ids}).exists()
         ]
+        if Message.objects.exclude(source=Source.DEMO).filter(duplicate_of__source=Source.DEMO).exists():
+            unknown.append("Message.duplicate_of")
         if unknown:
             raise DemoError(
                 f"演示数据被其他表引用，无法重置：{', '.join(unknown)} / demo messages are referenced from "

@@ -29,10 +29,10 @@ REPLY_ANSWER_HOURS = (settings.AUTO_CLOSE_DAYS - 2) * 24.0
 # Share of cases per scenario (the final state a case's main message is planned to reach). Most messages are old and
 # finished; every open state holds a few. Rejections are split by reason code so that each code appears.
 SCENARIO_WEIGHTS: dict[str, float] = {
-    "archived": 44,
-    "closed": 19,
-    "closed_reopened": 1.5,
-    "closed_direct": 1.2,
+    "archived": 50,
+    "closed": 15,
+    "closed_reopened": 1.2,
+    "closed_direct": 1.0,
     "archived_direct": 2.5,
     "archived_rejected": 4.5,
     "rejected:out_of_scope": 0.5,
@@ -56,7 +56,7 @@ SCENARIO_WEIGHTS: dict[str, float] = {
     "under_review": 1.3,
 }
 
-# When the case's last planned step happens, in days before "now" (lo, hi).
+# When the case's last planned step happens, in days before "now" (lo, hi), for cases that stay open.
 OPEN_WINDOWS: dict[str, tuple[float, float]] = {
     "under_review": (0.02, 2.5),
     "accepted": (0.02, 1.5),
@@ -66,21 +66,38 @@ OPEN_WINDOWS: dict[str, tuple[float, float]] = {
     "in_progress_overdue": (15, 75),
     "waiting_citizen": (0.1, 8),
     "reply_review": (0.02, 2),
-    "replied": (0.05, 13),
     "rated": (0.1, 20),
-    "answered_directly": (0.05, 13),
     "merged": (0.05, 12),
     "reopened": (0.05, 12),
     "escalated": (0.05, 15),
-    "rejected": (0.05, 85),
     "rejected:duplicate": (0.05, 12),
 }
-# Finished messages: closed within 90 days stay CLOSED, older ones are archived by the deadline ladder. An unrated
-# reply is closed automatically AUTO_CLOSE_DAYS after it was published, so its window starts that much earlier.
-CLOSED_WINDOW = (0.05, 85.0)
-CLOSED_UNRATED_WINDOW = (17.0, 100.0)
-ARCHIVED_WINDOW = (95.0, float(HISTORY_DAYS))
-ARCHIVED_UNRATED_WINDOW = (110.0, float(HISTORY_DAYS))
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Windows that depend on the deadline ladder's settings. A published reply nobody rates is closed
+    AUTO_CLOSE_DAYS later; a closed or rejected message is archived ARCHIVE_AFTER_DAYS after closing. The ladder runs
+    twice a day, so every window keeps a day clear of those lines."""
+
+    replied: tuple[float, float]  # REPLIED / ANSWERED_DIRECTLY: not yet closed automatically
+    closed: tuple[float, float]  # closed (or rejected) at the last step, not yet archived
+    closed_unrated: tuple[float, float]  # last step publishes the reply; the ladder closes it, not yet archived
+    archived: tuple[float, float]
+    archived_unrated: tuple[float, float]
+
+    @classmethod
+    def from_settings(cls) -> "Windows":
+        close, archive = float(settings.AUTO_CLOSE_DAYS), float(settings.ARCHIVE_AFTER_DAYS)
+        history = float(HISTORY_DAYS)
+        return cls(
+            replied=(0.05, max(close - 2, 0.1)),
+            closed=(0.05, archive - 1),
+            closed_unrated=(close + 1.5, close + archive - 1),
+            archived=(archive + 1, history),
+            archived_unrated=(close + archive + 1.5, history),
+        )
+
 
 CITY_WEIGHTS = [25, 12, 10, 8, 8, 7, 7, 6, 5, 5, 4, 3]  # A市 (the capital) first
 SHOWCASE_COUNTIES = ("X010103", "X010104", "X010105", "X010106", "X010107", "X010108", "X010109")
@@ -158,8 +175,8 @@ class CatalogueIndex:
     def __init__(self) -> None:
         entries = CatalogueEntry.objects.filter(valid_to=None, unit__is_active=True).select_related("unit")
         self.units = {(e.category_id, e.region_id): e.unit for e in entries}
-        self.category_parent = dict(Category.objects.values_list("pk", "parent_id"))
-        self.region_parent = dict(Region.objects.values_list("pk", "parent_id"))
+        self.category_parent: dict[int, int | None] = dict(Category.objects.values_list("pk", "parent_id"))
+        self.region_parent: dict[int, int | None] = dict(Region.objects.values_list("pk", "parent_id"))
         self._memo: dict[tuple[int, int], Unit | None] = {}
 
     @staticmethod
@@ -218,6 +235,7 @@ class Planner:
         ]
         self.coverage = len(SCENARIO_WEIGHTS)
         self.catalogue = CatalogueIndex()
+        self.windows = Windows.from_settings()
         self._working: dict[dt.date, bool] = {}
 
     # -- who, where, what ---------------------------------------------------------------------------------------
@@ -370,9 +388,9 @@ class Planner:
         if family in ("rejected", "archived_rejected") and code != RejectReason.DUPLICATE:
             slot, reason = self._rejected_slot(rng, code, showcase)
             slots = [slot]
-            self._submit(rng, tl, slot)
+            self._submit(tl, slot)
             tl.add(rng.uniform(0.3, 30), STAFF, 0, "reject", code=code, reason=reason, dup_of=-1)
-            window = OPEN_WINDOWS["rejected"] if family == "rejected" else ARCHIVED_WINDOW
+            window = self.windows.closed if family == "rejected" else self.windows.archived
             return self._finish(rng, index, scenario, slots, tl, window)
         if family in ("answered_directly", "closed_direct", "archived_direct"):
             return self._direct(rng, index, scenario, showcase)
@@ -400,7 +418,7 @@ class Planner:
             confidential=confidential,
         )
         slots = [slot]
-        self._submit(rng, tl, slot)
+        self._submit(tl, slot)
         self._review(rng, tl, 0, slot)
         if scenario == "under_review":
             del tl.items[1:]  # review not done yet (only the submission)
@@ -424,7 +442,7 @@ class Planner:
         if not replied:
             if scenario == "in_progress_overdue" and rng.random() < 0.4:
                 tl.add(rng.uniform(24, 200), STAFF, 0, "urge", note=rng.choice(corpus.URGE_NOTES))
-            window = OPEN_WINDOWS.get(scenario, OPEN_WINDOWS.get(family, (0.05, 5)))
+            window = OPEN_WINDOWS[scenario]
             times = self._place(rng, tl, window)
             steps = self._steps(tl, times)
             if family == "merged":
@@ -456,8 +474,8 @@ class Planner:
     ) -> Case:
         return Case(index, scenario, slots, self._steps(tl, self._place(rng, tl, window)))
 
-    def _submit(self, rng: random.Random, tl: _Timeline, slot: Slot, index: int = 0) -> None:
-        tl.add(0, STAFF if slot.submitter == "assisted" else CITIZEN, index, "submit")
+    def _submit(self, tl: _Timeline, slot: Slot) -> None:
+        tl.add(0, STAFF if slot.submitter == "assisted" else CITIZEN, 0, "submit")
 
     def _review(self, rng: random.Random, tl: _Timeline, s: int, slot: Slot) -> None:
         """Before accepting: fix a misfiled category and region, mask a third person's name."""
@@ -500,16 +518,16 @@ class Planner:
         author, submitter = self._author(rng, index)
         slot = self._slot(rng, texts, region, author=author, submitter=submitter)
         tl = _Timeline()
-        self._submit(rng, tl, slot)
+        self._submit(tl, slot)
         tl.add(rng.uniform(0.3, 26), STAFF, 0, "answer_directly", body=corpus.compose_direct_answer(texts))
         if scenario == "answered_directly":
-            window = OPEN_WINDOWS["answered_directly"]
+            window = self.windows.replied
         elif rng.random() < 0.55:
             sat = Satisfaction.SATISFIED if rng.random() < 0.85 else Satisfaction.BASIC
             tl.add(rng.uniform(1, 200), CITIZEN, 0, "rate", **self._rating(rng, sat))
-            window = CLOSED_WINDOW if scenario == "closed_direct" else ARCHIVED_WINDOW
+            window = self.windows.closed if scenario == "closed_direct" else self.windows.archived
         else:
-            window = CLOSED_UNRATED_WINDOW if scenario == "closed_direct" else ARCHIVED_UNRATED_WINDOW
+            window = self.windows.closed_unrated if scenario == "closed_direct" else self.windows.archived_unrated
         return self._finish(rng, index, scenario, [slot], tl, window)
 
     # -- handling -----------------------------------------------------------------------------------------------
@@ -719,17 +737,17 @@ class Planner:
     def _feedback(self, rng: random.Random, tl: _Timeline, s: int, slot: Slot, family: str) -> tuple[float, float]:
         """After the reply: follow-ups, ratings, reopening, closing. Returns the window of the last step."""
         if family == "replied":
-            return OPEN_WINDOWS["replied"]
+            return self.windows.replied
         if rng.random() < 0.04:
             tl.add(rng.uniform(2, 150), CITIZEN, s, "follow_up", question=rng.choice(corpus.FOLLOW_UPS))
             self._again(rng, tl, s, slot, after="follow_up")
         rounds = {"escalated": settings.MAX_REOPEN_ROUNDS, "reopened": 1, "closed_reopened": 1}.get(family, 0)
         if family == "archived" and rng.random() < 0.04:
             rounds = 1
-        for _ in range(rounds):
+        for round_ in range(1, rounds + 1):
             self._unsatisfied(rng, tl, s)
             tl.add(rng.uniform(4, 80), STAFF, s, "reopen", reason=rng.choice(corpus.REOPEN_REASONS))
-            if family in ("escalated", "reopened") and _ == rounds - 1:
+            if family in ("escalated", "reopened") and round_ == rounds:
                 if rng.random() < 0.5:
                     tl.add(rng.uniform(1, 20), STAFF, s, "contact", summary=rng.choice(corpus.CONTACTS))
                 return OPEN_WINDOWS[family]
@@ -737,10 +755,11 @@ class Planner:
         if family == "rated":
             self._unsatisfied(rng, tl, s)
             return OPEN_WINDOWS["rated"]
-        finished = CLOSED_WINDOW if family.startswith("closed") else ARCHIVED_WINDOW
+        w = self.windows
+        finished = w.closed if family.startswith("closed") else w.archived
         roll = rng.random()
         if family != "closed_reopened" and roll < 0.3:
-            return CLOSED_UNRATED_WINDOW if family.startswith("closed") else ARCHIVED_UNRATED_WINDOW
+            return w.closed_unrated if family.startswith("closed") else w.archived_unrated
         if family != "closed_reopened" and roll < 0.36:
             self._unsatisfied(rng, tl, s)
             tl.add(rng.uniform(4, 90), STAFF, s, "close", reason=rng.choice(corpus.SUPERVISOR_CLOSES))

@@ -27,7 +27,6 @@ from liuyan.messages.models import Event, Message, ReviewStage, Source
 from liuyan.messages.privacy import mask_name
 from liuyan.messages.sla import tick
 
-KEEP_PLANS_UP_TO = 200_000  # above this many messages, plans are re-derived from their seed instead of kept
 MAX_KEPT_QUERY_CODES = 5_000
 TICK_HOURS = (7, 19)  # the deadline ladder runs twice a day, as a cron job would
 EXTENSION_WORKING_DAYS = 10
@@ -89,14 +88,13 @@ class Simulator:
     def run(self) -> SimulationReport:
         started = time.monotonic()
         names = schedule(self.seed, self.messages)
+        # Phase 1 keeps only when each case starts; phase 2 re-derives a case's plan from (seed, index) when its
+        # time comes, so memory holds the cases in flight, not a million plans.
         starts: list[tuple[dt.datetime, int, str, int]] = []
-        kept: dict[int, Case] = {}
         planning = tqdm(total=self.messages, unit="msg", desc="规划 planning", disable=not self.progress, leave=False)
         with planning:
             for case, budget in cases(self.planner, names, self.messages):
                 starts.append((case.start, case.index, case.scenario, budget))
-                if self.messages <= KEEP_PLANS_UP_TO:
-                    kept[case.index] = case
                 planning.update(len(case.slots))
         starts.sort(key=lambda s: (s[0], s[1]))
         self.report.cases = len(starts)
@@ -104,7 +102,7 @@ class Simulator:
 
         self._bar = tqdm(total=self.messages, unit="msg", desc="演示留言 messages", disable=not self.progress)
         with self._bar:
-            work = self._work(starts, kept)
+            work = self._work(starts)
             while True:
                 with transaction.atomic():
                     done = sum(1 for _ in itertools.islice(work, self.chunk))
@@ -113,7 +111,7 @@ class Simulator:
         self.report.seconds = time.monotonic() - started
         return self.report
 
-    def _work(self, starts: list[tuple[dt.datetime, int, str, int]], kept: dict[int, Case]) -> Iterator[None]:
+    def _work(self, starts: list[tuple[dt.datetime, int, str, int]]) -> Iterator[None]:
         """One unit of work per iteration: a step, or a tick of the deadline ladder."""
         heap: list[tuple[dt.datetime, int, int, int]] = []
         order = itertools.count()
@@ -133,9 +131,11 @@ class Simulator:
                 yield
                 continue
             if position < len(starts) and starts[position][0] <= moment:
-                _start, index, scenario, budget = starts[position]
+                start, index, scenario, budget = starts[position]
                 position += 1
-                case = kept.pop(index, None) or self.planner.plan(index, scenario, budget)
+                case = self.planner.plan(index, scenario, budget)
+                if case.start != start:
+                    raise RuntimeError(f"case {index} planned differently the second time: the planner is not pure")
                 self.live[index] = _Live(case, [None] * len(case.slots), len(case.steps))
                 for number, step in enumerate(case.steps):
                     heapq.heappush(heap, (step.at, next(order), index, number))

@@ -9,7 +9,6 @@ from django.db import transaction
 from liuyan.accounts.models import Role, User
 from liuyan.demo.corpus import NICKNAMES
 from liuyan.demo.reference import Province
-from liuyan.orgs.models import Unit
 
 PASSWORD = "liuyan-demo"
 CITIZEN_PHONE = "13800000000"
@@ -113,7 +112,7 @@ def ensure_users(province: Province) -> Staff:
         _spec("admin", Role.ADMIN, is_staff=True, is_superuser=True, email="admin@demo.liuyan.cn"),
     ]
     for i in range(1, EXTRA_CITIZENS + 1):
-        phone = f"1380000{i:04d}"
+        phone = _citizen_phone(i)
         nickname = f"{NICKNAMES[i % len(NICKNAMES)]}{i // len(NICKNAMES) or ''}"
         specs.append(_spec(phone, Role.CITIZEN, phone=phone, nickname=nickname))
     for unit in sorted(province.units.values(), key=lambda u: u.code):
@@ -124,14 +123,14 @@ def ensure_users(province: Province) -> Staff:
 
     existing = set(User.objects.filter(username__in=[s["username"] for s in specs]).values_list("username", flat=True))
     password = make_password(PASSWORD)  # one hash for every demo account: hashing hundreds would take minutes
-    new = [User(password=password, **s) for s in specs if s["username"] not in existing]  # type: ignore[arg-type]
+    new = [User(password=password, **s) for s in specs if s["username"] not in existing]
     with transaction.atomic():
         User.objects.bulk_create(new, batch_size=500)
 
     users = {
         u.username: u for u in User.objects.filter(username__in=[s["username"] for s in specs]).select_related("unit")
     }
-    citizens = [users[CITIZEN_PHONE]] + [users[f"1380000{i:04d}"] for i in range(1, EXTRA_CITIZENS + 1)]
+    citizens = [users[CITIZEN_PHONE]] + [users[_citizen_phone(i)] for i in range(1, EXTRA_CITIZENS + 1)]
     staff = Staff(
         citizens=citizens,
         reviewers=[users["reviewer"], users["reviewer2"]],
@@ -149,8 +148,8 @@ def ensure_users(province: Province) -> Staff:
     return staff
 
 
-def units_with_staff(staff: Staff) -> list[Unit]:
-    return [u.unit for u in staff.handlers.values() if u.unit is not None]
+def _citizen_phone(i: int) -> str:
+    return f"138{i:08d}"
 
 
 def logins_table(showcase: dict[str, str] | None = None) -> str:
@@ -176,9 +175,10 @@ def logins_table(showcase: dict[str, str] | None = None) -> str:
         if i == 0:
             lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 20)
     lines.append("")
-    lines.append(f"其他演示账号（同一密码 {PASSWORD}）：13800000001–{1380000_0000 + EXTRA_CITIZENS}（网民），")
+    last = _citizen_phone(EXTRA_CITIZENS)
+    lines.append(f"其他演示账号（同一密码 {PASSWORD}）：13800000001–{last}（网民），")
     lines.append("handler.<单位编码> / head.<单位编码>（各单位办理人与负责人，如 handler.x0102-rs）。")
-    lines.append(f"More demo accounts (same password): citizens 13800000001–{1380000_0000 + EXTRA_CITIZENS}, and")
+    lines.append(f"More demo accounts (same password): citizens 13800000001–{last}, and")
     lines.append("handler.<unit code> / head.<unit code> for every unit, e.g. handler.x0102-rs.")
     return "\n".join(lines)
 

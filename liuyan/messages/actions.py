@@ -1383,7 +1383,7 @@ def do_import_message(actor: Actor, item: ImportedMessage) -> tuple[Message, boo
     """Load a message from another system with its known outcome. Idempotent by external id."""
     if actor.role not in (Role.SYSTEM, Role.ADMIN):
         raise Forbidden("只有管理员可以导入", "only admins may import", code="role_forbidden")
-    existing = Message.objects.filter(external_id=item.external_id).first()
+    existing = Message.objects.filter(external_id=item.external_id).order_by().first()
     if existing is not None:
         return existing, False
     errors = validate_text(item.title, item.body)

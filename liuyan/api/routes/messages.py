@@ -7,7 +7,7 @@ from ninja import File, Form, Query, Router, Status, UploadedFile
 
 from liuyan.accounts.models import STAFF_ROLES, Role, User
 from liuyan.api import lookups, ratelimit
-from liuyan.api.auth import ANONYMOUS_OK, AUTH_OPTIONAL, client_ip, user_of, via
+from liuyan.api.auth import ANONYMOUS_OK, AUTH_OPTIONAL, user_of, via
 from liuyan.api.errors import ERROR_STATUSES, ErrorOut
 from liuyan.api.filters import MessageFilters, Paging, apply_filters
 from liuyan.api.present import (
@@ -20,6 +20,7 @@ from liuyan.api.present import (
 )
 from liuyan.api.schemas import MessageDetail, MessagePage, SubmitForm, SubmitIn, SubmitOut
 from liuyan.common.errors import NotFound
+from liuyan.common.net import client_ip
 from liuyan.messages import actions
 from liuyan.messages.access import Actor, access_message_for, sees_personal_data, visible_messages_for
 from liuyan.messages.models import Attachment, Message, Source

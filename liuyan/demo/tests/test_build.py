@@ -13,6 +13,7 @@ from liuyan.demo.reference import DEPARTMENTS
 from liuyan.demo.tests.conftest import MESSAGES, SEED, small_build
 from liuyan.demo.users import LOGINS, PASSWORD, SHOWCASE_UNIT
 from liuyan.geo.models import Region
+from liuyan.messages.access import access_by_query_code, visible_messages_for
 from liuyan.messages.models import Event, Message, RejectReason, Source, SupervisionLevel, WarningLight
 from liuyan.messages.states import State
 from liuyan.orgs.catalogue import responsible_unit
@@ -83,6 +84,17 @@ def test_it_lets_each_role_log_in(demo: BuildResult) -> None:
     admin = User.objects.get(username="admin")
     assert admin.is_staff and admin.is_superuser
     assert authenticate(username="handler.x0102-rs", password=PASSWORD) is not None
+
+
+def test_its_logins_see_demo_data(demo: BuildResult) -> None:
+    handler = User.objects.get(username="handler")
+    queue = visible_messages_for(handler)
+    assert queue.filter(state=State.IN_PROGRESS).exists() and queue.filter(state=State.ARCHIVED).exists()
+    assert visible_messages_for(User.objects.get(username="unit_head")).count() >= queue.count()
+    citizen = User.objects.get(phone=LOGINS[0].login)
+    assert Message.objects.filter(author=citizen).count() >= 5
+    tracked = access_by_query_code(demo.build.showcase["number"], demo.build.showcase["code"])
+    assert tracked.author_id is None and tracked.source == Source.DEMO
 
 
 def test_it_writes_the_logins_table(demo: BuildResult) -> None:

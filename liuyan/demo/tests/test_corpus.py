@@ -39,9 +39,9 @@ def test_it_fills_every_template() -> None:
             assert "{" not in text and "}" not in text
         for title in topic.titles:
             assert len(corpus.fill(title, slots)) <= 100
-    for texts in corpus.REJECTIONS.values():
-        for text in texts:
-            corpus.fill(text.title + text.body + text.reason, slots)
+    for rejections in corpus.REJECTIONS.values():
+        for rejection in rejections:
+            corpus.fill(rejection.title + rejection.body + rejection.reason, slots)
 
 
 def test_it_is_deterministic_for_a_seed() -> None:

@@ -15,7 +15,7 @@ from liuyan.deadlines.policy import invalidate_policies
 from liuyan.demo.models import DemoBuild
 from liuyan.demo.reference import ReferenceReport, build_province, load_reference_data
 from liuyan.demo.simulate import SimulationReport, Simulator
-from liuyan.demo.users import ensure_users, logins_table, write_logins
+from liuyan.demo.users import citizens_for, ensure_users, logins_table, write_logins
 from liuyan.geo.region_lookup import clear_region_cache
 from liuyan.messages.models import (
     Assignment,
@@ -83,7 +83,7 @@ def build_demo(
     reference = ReferenceReport()
     load_reference_data(reference)
     province = build_province(reference, catalogue_since=as_of - dt.timedelta(days=CATALOGUE_LEAD_DAYS))
-    staff = ensure_users(province)
+    staff = ensure_users(province, citizens=citizens_for(messages))
 
     demo = Message.objects.filter(source=Source.DEMO)
     finished = DemoBuild.objects.filter(finished_at__isnull=False).first()
@@ -105,7 +105,7 @@ def build_demo(
         build.save()
         skipped = False
 
-    table = logins_table(build.showcase)
+    table = logins_table(build.showcase, citizens=len(staff.citizens) - 1)
     path = write_logins(logins_path or settings.VAR_DIR / "demo-logins.txt", table)
     return BuildResult(
         reference=reference,

@@ -1,6 +1,7 @@
 """Deterministic case plans: what each demo message goes through, step by step, and when (no database writes)."""
 
 import datetime as dt
+import itertools
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from liuyan.accounts.models import User
 from liuyan.deadlines.clock import is_working_day
 from liuyan.demo import corpus
 from liuyan.demo.corpus import Texts, Topic
-from liuyan.demo.reference import HANDLE_WORKING_DAYS, UTILITY_CATEGORIES, Province
+from liuyan.demo.reference import COUNTIES_WITH_BUREAUS, HANDLE_WORKING_DAYS, UTILITY_CATEGORIES, Province
 from liuyan.demo.users import Staff
 from liuyan.geo.models import Region
 from liuyan.messages.models import RejectReason, ReturnBasis, Satisfaction, SupervisionLevel
@@ -100,7 +101,6 @@ class Windows:
 
 
 CITY_WEIGHTS = [25, 12, 10, 8, 8, 7, 7, 6, 5, 5, 4, 3]  # A市 (the capital) first
-SHOWCASE_COUNTIES = ("X010103", "X010104", "X010105", "X010106", "X010107", "X010108", "X010109")
 OTHER_CATEGORY = "其他 / 其他"
 
 
@@ -234,6 +234,11 @@ class Planner:
             if t.domain == "住房和城乡建设" and "城市管理" not in t.category and "市政公用事业" not in t.category
         ]
         self.coverage = len(SCENARIO_WEIGHTS)
+        self.citizen_weights = list(itertools.accumulate(1 / (i**0.7) for i in range(1, len(staff.citizens))))
+        # The first cases of a build (one per scenario) go to A市住房和城乡建设局, whose staff have the printed logins:
+        # 住建 topics (not the 城管 ones) in A市 counties without bureaus of their own.
+        capital = province.cities[0]
+        self.showcase_counties = [c for c in province.counties[capital.pk] if c.code not in COUNTIES_WITH_BUREAUS]
         self.catalogue = CatalogueIndex()
         self.windows = Windows.from_settings()
         self._working: dict[dt.date, bool] = {}
@@ -242,7 +247,7 @@ class Planner:
 
     def _region(self, rng: random.Random, showcase: bool) -> Region:
         if showcase:
-            return self.p.regions[rng.choice(SHOWCASE_COUNTIES)]
+            return rng.choice(self.showcase_counties)
         city = rng.choices(self.p.cities, weights=CITY_WEIGHTS[: len(self.p.cities)])[0]
         counties = self.p.counties[city.pk]
         if not counties or rng.random() < 0.12:
@@ -304,10 +309,8 @@ class Planner:
         if (index < self.coverage and index % 2 == 0) or roll < 0.04:
             return self.staff.citizens[0], "citizen"
         if roll < 0.80:
-            # A few citizens write a lot, most write once or twice.
-            pick = min(int(rng.paretovariate(1.2)), len(self.staff.citizens) - 1)
-            pick = pick if rng.random() < 0.5 else rng.randrange(1, len(self.staff.citizens))
-            return self.staff.citizens[max(pick, 1)], "citizen"
+            # A few citizens write a lot, most write once or twice (a gentle Zipf spread).
+            return rng.choices(self.staff.citizens[1:], cum_weights=self.citizen_weights)[0], "citizen"
         if roll < 0.92:
             return None, "anonymous"
         return None, "assisted"
@@ -330,16 +333,17 @@ class Planner:
         return self._working[day]
 
     def _snap(self, moment: dt.datetime, who: str) -> dt.datetime:
-        """The latest moment not after `moment` at which `who` plausibly acts."""
+        """The latest plausible moment not after `moment` for `who`: off-hours staff work moves back to a time of the
+        previous working day (spread over the day, derived from `moment` so that plans stay deterministic)."""
         if who in (DUTY, SYSTEM):
             return moment
         local = timezone.localtime(moment, self.tz)
-        minute = local.minute % 50
+        spread = local.minute * 61 + local.second
         if who == CITIZEN:
             if local.hour >= 7:
                 return moment
             day = local.date() - dt.timedelta(days=1)
-            return dt.datetime.combine(day, dt.time(22, minute), self.tz)
+            return dt.datetime.combine(day, dt.time(19 + spread % 5, spread % 60), self.tz)
         start, end = dt.time(8, 30), dt.time(18, 0)
         if self._is_working(local.date()) and start <= local.time() <= end:
             return moment
@@ -348,7 +352,7 @@ class Planner:
             day -= dt.timedelta(days=1)
             while not self._is_working(day):
                 day -= dt.timedelta(days=1)
-        return dt.datetime.combine(day, dt.time(17, minute), self.tz)
+        return dt.datetime.combine(day, dt.time(9 + spread % 9, spread % 60), self.tz)
 
     def _layout(self, tl: _Timeline, end: dt.datetime) -> list[dt.datetime]:
         times = [end] * len(tl.items)
@@ -792,6 +796,8 @@ class Planner:
             texts = corpus.compose_duplicate(rng, primary.texts)
             if merge:
                 author, submitter = self._author(rng, self.coverage)
+                if author is not None and author == primary.author:
+                    author, submitter = None, "anonymous"
             else:
                 author, submitter = primary.author, primary.submitter
             dup = self._slot(rng, texts, primary.true_region, author=author, submitter=submitter)

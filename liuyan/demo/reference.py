@@ -20,7 +20,7 @@ from liuyan.taxonomy.models import Category
 PROVINCE_CODE = "X01"
 PROVINCE_NAME = "西地省"
 # Counties with their own bureaus (区县部门) and their own 书记 board; elsewhere the city bureau handles the county.
-COUNTIES_WITH_BUREAUS = ("X010101", "X010102", "X010201")
+COUNTIES_WITH_BUREAUS = ("X010101", "X010108", "X010204")  # A1区, A8县, B4县
 COUNTY_DEPARTMENTS = ("ZJ", "HB", "JY", "RS", "SJ")
 CATALOGUE_NOTE = "演示数据 demo"
 
@@ -71,7 +71,7 @@ DEPARTMENTS: tuple[Department, ...] = (
 )
 DEPARTMENT_BY_KEY = {d.key: d for d in DEPARTMENTS}
 
-# Utilities answer within 24 hours (DOMAIN.md §4); emergencies there keep the 2-hour deadline.
+# Utilities answer within 24 hours (DOMAIN.md §4).
 UTILITY_CATEGORIES = (
     "住房和城乡建设 / 市政公用事业 / 供水",
     "住房和城乡建设 / 市政公用事业 / 供电",
@@ -260,19 +260,15 @@ def _build_catalogue(p: Province) -> int:
 
 
 def _deadline_policies(categories: dict[str, Category]) -> int:
-    """DOMAIN.md §4 defaults as editable rows: sign and first contact 1 working day (urgent 2 h), handling by type,
-    utilities 24 hours. Urgent rows sit beside each scoped row because a scoped row beats the built-in urgent span."""
+    """DOMAIN.md §4 defaults as rows an admin can edit: signing and first contact 1 working day, handling by type,
+    utilities 24 hours. Urgent messages need no rows: the built-in 2-hour span beats every ordinary rule."""
     note = "演示默认时限 demo default"
     rows = [
         set_policy(DeadlineKind.SIGN, working_days=1, note=note),
-        set_policy(DeadlineKind.SIGN, hours=2, urgent_only=True, note=note),
         set_policy(DeadlineKind.CONTACT, working_days=1, note=note),
     ]
     for message_type, days in HANDLE_WORKING_DAYS.items():
         rows.append(set_policy(DeadlineKind.HANDLE, working_days=days, message_type=message_type, note=note))
-        rows.append(set_policy(DeadlineKind.HANDLE, hours=2, message_type=message_type, urgent_only=True, note=note))
     for path in UTILITY_CATEGORIES:
-        category = categories[path]
-        rows.append(set_policy(DeadlineKind.HANDLE, hours=24, category=category, note=note))
-        rows.append(set_policy(DeadlineKind.HANDLE, hours=2, category=category, urgent_only=True, note=note))
+        rows.append(set_policy(DeadlineKind.HANDLE, hours=24, category=categories[path], note=note))
     return len(rows)

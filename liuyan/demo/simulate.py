@@ -15,10 +15,10 @@ from tqdm import tqdm
 
 from liuyan.accounts.models import Role, User
 from liuyan.common.clock import frozen_at
-from liuyan.common.errors import Conflict, LiuyanError
+from liuyan.common.errors import Conflict, InvalidInput, LiuyanError
 from liuyan.deadlines.clock import add_working_days
 from liuyan.demo import corpus
-from liuyan.demo.plan import Case, Planner, Step, cases, schedule
+from liuyan.demo.plan import Case, Planner, Slot, Step, cases, schedule
 from liuyan.demo.reference import Province
 from liuyan.demo.users import Staff
 from liuyan.messages import actions
@@ -252,12 +252,30 @@ class Simulator:
             actor = Actor.of(submitter)
         else:
             actor = Actor(user=None, role=Role.CITIZEN)
-        submission = actions.do_submit(
+        title, body = slot.texts.title, slot.texts.body
+        try:
+            submission = self._submit(actor, slot, step, title, body)
+        except InvalidInput as exc:
+            if exc.code != "duplicate_submission":
+                raise
+            # The same person sent this very text earlier the same day: in the demo they write again, differently.
+            submission = self._submit(actor, slot, step, f"再次反映：{title}"[:100], body + corpus.REPEAT_SUFFIX)
+        created = submission.message
+        live.messages[step.slot] = created
+        self.live_pks.add(created.pk)
+        if created.author_id is None and len(self.report.query_codes) < MAX_KEPT_QUERY_CODES:
+            self.report.query_codes[created.pk] = submission.query_code
+        self.report.messages += 1
+        if self._bar is not None:
+            self._bar.update(1)
+
+    def _submit(self, actor: Actor, slot: Slot, step: Step, title: str, body: str) -> actions.Submission:
+        return actions.do_submit(
             actor,
             board=slot.board,
             type=slot.texts.type,
-            title=slot.texts.title,
-            body=slot.texts.body,
+            title=title,
+            body=body,
             category=slot.category,
             region=slot.region,
             is_public=slot.is_public,
@@ -268,14 +286,6 @@ class Simulator:
             source=Source.DEMO,
             at=step.at,
         )
-        created = submission.message
-        live.messages[step.slot] = created
-        self.live_pks.add(created.pk)
-        if created.author_id is None and len(self.report.query_codes) < MAX_KEPT_QUERY_CODES:
-            self.report.query_codes[created.pk] = submission.query_code
-        self.report.messages += 1
-        if self._bar is not None:
-            self._bar.update(1)
 
     def _do_reclassify(self, live: _Live, step: Step, message: Message | None) -> None:
         assert message is not None

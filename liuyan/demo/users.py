@@ -13,7 +13,13 @@ from liuyan.demo.reference import Province
 PASSWORD = "liuyan-demo"
 CITIZEN_PHONE = "13800000000"
 SHOWCASE_UNIT = "X0101-ZJ"  # A市住房和城乡建设局: the handler and unit head logins work here
-EXTRA_CITIZENS = 80
+MIN_CITIZENS = 80
+MESSAGES_PER_CITIZEN = 20  # the citizen pool grows with the build: a million messages do not come from 80 people
+
+
+def citizens_for(messages: int) -> int:
+    """How many extra citizen accounts (besides 13800000000) a build of `messages` messages uses."""
+    return max(MIN_CITIZENS, messages // MESSAGES_PER_CITIZEN)
 
 
 @dataclass(frozen=True)
@@ -95,7 +101,7 @@ def _spec(username: str, role: str, **extra: object) -> dict[str, object]:
     return {"username": username, "role": role, **extra}
 
 
-def ensure_users(province: Province) -> Staff:
+def ensure_users(province: Province, *, citizens: int = MIN_CITIZENS) -> Staff:
     """Create the demo accounts that do not exist yet (by username); never touches existing ones."""
     showcase = province.units[SHOWCASE_UNIT]
     specs = [
@@ -111,7 +117,7 @@ def ensure_users(province: Province) -> Staff:
         _spec("analyst", Role.ANALYST, first_name="分析员"),
         _spec("admin", Role.ADMIN, is_staff=True, is_superuser=True, email="admin@demo.liuyan.cn"),
     ]
-    for i in range(1, EXTRA_CITIZENS + 1):
+    for i in range(1, citizens + 1):
         phone = _citizen_phone(i)
         nickname = f"{NICKNAMES[i % len(NICKNAMES)]}{i // len(NICKNAMES) or ''}"
         specs.append(_spec(phone, Role.CITIZEN, phone=phone, nickname=nickname))
@@ -121,18 +127,16 @@ def ensure_users(province: Province) -> Staff:
         specs.append(_spec(f"handler.{unit.code.lower()}", Role.HANDLER, unit=unit, first_name=f"{unit.name}办理人"))
         specs.append(_spec(f"head.{unit.code.lower()}", Role.UNIT_HEAD, unit=unit, first_name=f"{unit.name}负责人"))
 
-    existing = set(User.objects.filter(username__in=[s["username"] for s in specs]).values_list("username", flat=True))
+    names = [str(s["username"]) for s in specs]
+    existing = set(_load(names))
     password = make_password(PASSWORD)  # one hash for every demo account: hashing hundreds would take minutes
     new = [User(password=password, **s) for s in specs if s["username"] not in existing]
     with transaction.atomic():
         User.objects.bulk_create(new, batch_size=500)
 
-    users = {
-        u.username: u for u in User.objects.filter(username__in=[s["username"] for s in specs]).select_related("unit")
-    }
-    citizens = [users[CITIZEN_PHONE]] + [users[_citizen_phone(i)] for i in range(1, EXTRA_CITIZENS + 1)]
+    users = _load(names)
     staff = Staff(
-        citizens=citizens,
+        citizens=[users[CITIZEN_PHONE]] + [users[_citizen_phone(i)] for i in range(1, citizens + 1)],
         reviewers=[users["reviewer"], users["reviewer2"]],
         dispatchers=[users["dispatcher"], users["dispatcher2"]],
         supervisors=[users["supervisor"], users["supervisor2"]],
@@ -148,11 +152,20 @@ def ensure_users(province: Province) -> Staff:
     return staff
 
 
+def _load(usernames: list[str]) -> dict[str, User]:
+    """Users by username, in chunks (SQLite limits the number of query parameters)."""
+    found: dict[str, User] = {}
+    for start in range(0, len(usernames), 5000):
+        chunk = usernames[start : start + 5000]
+        found.update((u.username, u) for u in User.objects.filter(username__in=chunk).select_related("unit"))
+    return found
+
+
 def _citizen_phone(i: int) -> str:
     return f"138{i:08d}"
 
 
-def logins_table(showcase: dict[str, str] | None = None) -> str:
+def logins_table(showcase: dict[str, str] | None = None, *, citizens: int = MIN_CITIZENS) -> str:
     """The printed table: role, login, password, what to try (Chinese and English)."""
     rows = [("角色 role", "登录名 login", "密码 password", "试试看 what to try")]
     for login in LOGINS:
@@ -175,7 +188,7 @@ def logins_table(showcase: dict[str, str] | None = None) -> str:
         if i == 0:
             lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 20)
     lines.append("")
-    last = _citizen_phone(EXTRA_CITIZENS)
+    last = _citizen_phone(citizens)
     lines.append(f"其他演示账号（同一密码 {PASSWORD}）：13800000001–{last}（网民），")
     lines.append("handler.<单位编码> / head.<单位编码>（各单位办理人与负责人，如 handler.x0102-rs）。")
     lines.append(f"More demo accounts (same password): citizens 13800000001–{last}, and")

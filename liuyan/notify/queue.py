@@ -2,6 +2,7 @@
 
 from typing import TYPE_CHECKING
 
+from liuyan.common.clock import now as clock_now
 from liuyan.notify.models import Notification
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ def queue_for_author(kind: str, message: "Message", body: str = "") -> Notificat
     return Notification.objects.create(
         kind=kind,
         message=message,
+        created_at=clock_now(),
         contact=contact,
         title=zh.format(number=message.number),
         title_en=en.format(number=message.number),

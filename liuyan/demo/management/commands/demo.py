@@ -62,6 +62,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if not quiet:
             self._details(result)
+        self._failures(result)
         self._summary(result)
         self.stdout.write("")
         self.stdout.write(result.logins)
@@ -86,10 +87,6 @@ class Command(BaseCommand):
                 f"模拟 simulation: {sim.cases} cases, {sim.steps} actions, {sim.ticks} deadline-ladder ticks "
                 f"({', '.join(f'{k} {v}' for k, v in sorted(sim.ladder.items()))})"
             )
-            for key, count in sorted(sim.failures.items()):
-                self.stderr.write(f"失败 failed {key}: {count}")
-            for example in sim.examples[:5]:
-                self.stderr.write(f"  {example}")
         self.stdout.write("")
         self.stdout.write("状态 state                             数量 count")
         for state in State:
@@ -97,6 +94,15 @@ class Command(BaseCommand):
         self.stdout.write(f"  {'合计 total':<34} {sum(result.states.values()):>7}")
         self.stdout.write("")
         self.stdout.write("标记 overlays: " + ", ".join(f"{OVERLAY_LABELS[k]} {v}" for k, v in result.overlays.items()))
+
+    def _failures(self, result: BuildResult) -> None:
+        sim = result.simulation
+        if sim is None or not sim.failures:
+            return
+        for key, count in sorted(sim.failures.items()):
+            self.stderr.write(f"未能执行 failed {key}: {count}")
+        for example in sim.examples[:5]:
+            self.stderr.write(f"  {example}")
 
     def _summary(self, result: BuildResult) -> None:
         build = result.build

@@ -54,6 +54,7 @@ def queue(
         recipient=recipient,
         unit=unit,
         role=role,
+        created_at=clock_now(),
         title=zh.format(number=message.number),
         title_en=en.format(number=message.number),
         body=body,

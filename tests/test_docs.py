@@ -20,3 +20,9 @@ def test_the_readme_lifecycle_table_is_generated_from_the_transition_table() -> 
 
 if __name__ == "__main__":
     README.write_text(embed(README.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+def test_the_models_and_migrations_agree(db: None) -> None:
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)

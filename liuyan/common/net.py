@@ -11,5 +11,5 @@ def client_ip(request: HttpRequest) -> str:
     if hops > 0:
         chain = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
         if len(chain) >= hops:
-            return chain[-hops]
+            return str(chain[-hops])
     return str(request.META.get("REMOTE_ADDR") or "unknown")

@@ -47,8 +47,17 @@ class CalendarYearAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # not subs
 
 @admin.register(DeadlinePolicy)
 class DeadlinePolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # not subscriptable at runtime
-    list_display = ["kind", "message_type", "category", "board", "urgent_only", "working_days", "hours",
-                    "is_active", "note"]
+    list_display = [
+        "kind",
+        "message_type",
+        "category",
+        "board",
+        "urgent_only",
+        "working_days",
+        "hours",
+        "is_active",
+        "note",
+    ]
     list_filter = ["kind", "message_type", "urgent_only", "is_active"]
     search_fields = ["note", "category__path", "board__name", "board__code"]
     raw_id_fields = ["category", "board"]

@@ -35,8 +35,9 @@ class SharedVersionCache(Generic[T]):
 
     instances: "list[SharedVersionCache[Any]]" = []
 
-    def __init__(self, key: str, loader: Callable[[], T], *, check_interval: float = 2.0,
-                 max_age: float = 300.0) -> None:
+    def __init__(
+        self, key: str, loader: Callable[[], T], *, check_interval: float = 2.0, max_age: float = 300.0
+    ) -> None:
         self.key = key
         self.loader = loader
         self.check_interval = check_interval
@@ -52,8 +53,9 @@ class SharedVersionCache(Generic[T]):
             if now < snapshot.next_check:
                 return snapshot.value
             if cache.get(self.key) == snapshot.token and now - snapshot.loaded_at < self.max_age:
-                self._snapshot = _Snapshot(snapshot.value, snapshot.token, snapshot.loaded_at,
-                                           now + self.check_interval)
+                self._snapshot = _Snapshot(
+                    snapshot.value, snapshot.token, snapshot.loaded_at, now + self.check_interval
+                )
                 return snapshot.value
         return self._reload()
 

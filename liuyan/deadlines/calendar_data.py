@@ -28,8 +28,13 @@ HOLIDAY_NAMES_ZH = {
 }
 
 KIND_ALIASES = {
-    "holiday": DayKind.HOLIDAY, "放假": DayKind.HOLIDAY, "休": DayKind.HOLIDAY,
-    "workday": DayKind.WORKDAY, "上班": DayKind.WORKDAY, "班": DayKind.WORKDAY, "调休": DayKind.WORKDAY,
+    "holiday": DayKind.HOLIDAY,
+    "放假": DayKind.HOLIDAY,
+    "休": DayKind.HOLIDAY,
+    "workday": DayKind.WORKDAY,
+    "上班": DayKind.WORKDAY,
+    "班": DayKind.WORKDAY,
+    "调休": DayKind.WORKDAY,
 }
 
 
@@ -95,8 +100,7 @@ def seed_calendar_from_package(years: range | None = None) -> int:
             elif row.source == CalendarSource.PACKAGE and (row.kind, row.name) != (kind, name):
                 row.kind, row.name, row.updated_at = kind, name, now
                 to_update.append(row)
-        stale = [row.pk for day, row in existing.items()
-                 if row.source == CalendarSource.PACKAGE and day not in wanted]
+        stale = [row.pk for day, row in existing.items() if row.source == CalendarSource.PACKAGE and day not in wanted]
         CalendarDay.objects.bulk_create(to_create)
         CalendarDay.objects.bulk_update(to_update, ["kind", "name", "updated_at"])
         CalendarDay.objects.filter(pk__in=stale).delete()
@@ -107,7 +111,10 @@ def seed_calendar_from_package(years: range | None = None) -> int:
                 CalendarYear.objects.create(year=year, source=CalendarSource.PACKAGE, is_complete=True, note=note)
             elif not calendar_year.is_complete:
                 calendar_year.source, calendar_year.is_complete, calendar_year.note = (
-                    CalendarSource.PACKAGE, True, note)
+                    CalendarSource.PACKAGE,
+                    True,
+                    note,
+                )
                 calendar_year.save()
     invalidate_calendar()  # bulk writes send no signals
     return len(to_create) + len(to_update) + len(stale)
@@ -120,14 +127,16 @@ def add_day(day: dt.date, kind: str, name: str = "") -> CalendarDay:
     if len(name) > NAME_MAX:
         raise CalendarDataError([f"名称不能超过{NAME_MAX}字 / the name is longer than {NAME_MAX} characters"])
     row, _ = CalendarDay.objects.update_or_create(
-        date=day, defaults={"kind": kind, "name": name, "source": CalendarSource.ADMIN})
+        date=day, defaults={"kind": kind, "name": name, "source": CalendarSource.ADMIN}
+    )
     return row
 
 
 def mark_year(year: int, *, complete: bool = True, note: str = "") -> CalendarYear:
     """Record by hand that `year`'s official calendar is (or is not) completely loaded."""
     row, _ = CalendarYear.objects.update_or_create(
-        year=year, defaults={"is_complete": complete, "source": CalendarSource.ADMIN, "note": note})
+        year=year, defaults={"is_complete": complete, "source": CalendarSource.ADMIN, "note": note}
+    )
     return row
 
 
@@ -161,32 +170,42 @@ def parse_calendar_csv(text: str) -> list[CalendarRow]:
         if not rows and not errors and not seen and cells[0].lower() in {"date", "日期"}:
             continue  # header
         if len(cells) < 2 or len(cells) > 3:
-            errors.append(f"第{line}行：应有2到3列（日期,类型,名称），实有{len(cells)}列 / "
-                          f"row {line}: expected 2 or 3 columns (date,kind,name), found {len(cells)}")
+            errors.append(
+                f"第{line}行：应有2到3列（日期,类型,名称），实有{len(cells)}列 / "
+                f"row {line}: expected 2 or 3 columns (date,kind,name), found {len(cells)}"
+            )
             continue
         raw_date, raw_kind = cells[0], cells[1]
         name = cells[2] if len(cells) == 3 else ""
         try:
             day = dt.date.fromisoformat(raw_date.replace("/", "-"))
         except ValueError:
-            errors.append(f"第{line}行：日期无效“{raw_date}”（应为 YYYY-MM-DD） / "
-                          f"row {line}: invalid date {raw_date!r} (expected YYYY-MM-DD)")
+            errors.append(
+                f"第{line}行：日期无效“{raw_date}”（应为 YYYY-MM-DD） / "
+                f"row {line}: invalid date {raw_date!r} (expected YYYY-MM-DD)"
+            )
             continue
         kind = KIND_ALIASES.get(raw_kind.lower())
         if kind is None:
-            errors.append(f"第{line}行：类型无效“{raw_kind}”（应为 holiday 或 workday） / "
-                          f"row {line}: invalid kind {raw_kind!r} (expected holiday or workday)")
+            errors.append(
+                f"第{line}行：类型无效“{raw_kind}”（应为 holiday 或 workday） / "
+                f"row {line}: invalid kind {raw_kind!r} (expected holiday or workday)"
+            )
             continue
         if kind == DayKind.WORKDAY and day.weekday() < 5:
-            errors.append(f"第{line}行：{day.isoformat()}是工作日，调休上班日应在周末 / "
-                          f"row {line}: {day.isoformat()} is a weekday; a make-up workday falls on a weekend")
+            errors.append(
+                f"第{line}行：{day.isoformat()}是工作日，调休上班日应在周末 / "
+                f"row {line}: {day.isoformat()} is a weekday; a make-up workday falls on a weekend"
+            )
             continue
         if len(name) > NAME_MAX:
             errors.append(f"第{line}行：名称超过{NAME_MAX}字 / row {line}: name longer than {NAME_MAX} characters")
             continue
         if day in seen:
-            errors.append(f"第{line}行：日期{day.isoformat()}与第{seen[day]}行重复 / "
-                          f"row {line}: date {day.isoformat()} repeats row {seen[day]}")
+            errors.append(
+                f"第{line}行：日期{day.isoformat()}与第{seen[day]}行重复 / "
+                f"row {line}: date {day.isoformat()} repeats row {seen[day]}"
+            )
             continue
         seen[day] = line
         rows.append(CalendarRow(line, day, kind, name))
@@ -205,8 +224,9 @@ def read_calendar_csv(path: Path) -> list[CalendarRow]:
     return parse_calendar_csv(_decode(data))
 
 
-def import_calendar_rows(rows: Iterable[CalendarRow], *, complete: bool = False, replace: bool = False,
-                         note: str = "") -> list[int]:
+def import_calendar_rows(
+    rows: Iterable[CalendarRow], *, complete: bool = False, replace: bool = False, note: str = ""
+) -> list[int]:
     """Write validated rows as admin rows, all or nothing; return the years they cover.
 
     `replace` first removes every other row of those years (the file is the whole schedule); `complete` marks
@@ -219,7 +239,8 @@ def import_calendar_rows(rows: Iterable[CalendarRow], *, complete: bool = False,
             CalendarDay.objects.filter(date__year__in=years).exclude(date__in=[r.date for r in rows]).delete()
         for row in rows:
             CalendarDay.objects.update_or_create(
-                date=row.date, defaults={"kind": row.kind, "name": row.name, "source": CalendarSource.ADMIN})
+                date=row.date, defaults={"kind": row.kind, "name": row.name, "source": CalendarSource.ADMIN}
+            )
         if complete:
             for year in years:
                 mark_year(year, complete=True, note=note or "imported")

@@ -84,7 +84,10 @@ def _note_year(calendar: Calendar, year: int) -> None:
         _warned_years.add(year)
         logger.warning(
             "%s年节假日数据缺失，仅按周末计算工作日 / no holiday calendar for %s: counting weekends only "
-            "(load it with `liuyan calendar seed` or `liuyan calendar import`)", year, year)
+            "(load it with `liuyan calendar seed` or `liuyan calendar import`)",
+            year,
+            year,
+        )
 
 
 def is_working_day(day: dt.date) -> bool:

@@ -82,18 +82,27 @@ class DeadlinePolicy(models.Model):
     """
 
     kind = models.CharField(max_length=8, choices=DeadlineKind.choices)
-    message_type = models.CharField(max_length=12, choices=message_type_choices, blank=True,
-                                    help_text="Empty: every type")
-    category = models.ForeignKey("taxonomy.Category", null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="deadline_policies",
-                                 help_text="Matches this category and every category below it")
-    board = models.ForeignKey("orgs.Board", null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="deadline_policies")
+    message_type = models.CharField(
+        max_length=12, choices=message_type_choices, blank=True, help_text="Empty: every type"
+    )
+    category = models.ForeignKey(
+        "taxonomy.Category",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deadline_policies",
+        help_text="Matches this category and every category below it",
+    )
+    board = models.ForeignKey(
+        "orgs.Board", null=True, blank=True, on_delete=models.PROTECT, related_name="deadline_policies"
+    )
     urgent_only = models.BooleanField(default=False, help_text="Applies only to urgent messages")
-    working_days = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MinValueValidator(1)],
-                                                    help_text="Span in working days, or …")
-    hours = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0.01)],
-                              help_text="… span in wall-clock hours")
+    working_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Span in working days, or …"
+    )
+    hours = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0.01)], help_text="… span in wall-clock hours"
+    )
     is_active = models.BooleanField(default=True)
     note = models.CharField(max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -104,8 +113,10 @@ class DeadlinePolicy(models.Model):
         verbose_name_plural = "时限规则 deadline policies"
         constraints = [
             models.CheckConstraint(
-                condition=(Q(working_days__isnull=False, hours__isnull=True)
-                           | Q(working_days__isnull=True, hours__isnull=False)),
+                condition=(
+                    Q(working_days__isnull=False, hours__isnull=True)
+                    | Q(working_days__isnull=True, hours__isnull=False)
+                ),
                 name="deadline_policy_working_days_xor_hours",
             ),
             models.CheckConstraint(
@@ -119,8 +130,16 @@ class DeadlinePolicy(models.Model):
         ]
 
     def __str__(self) -> str:
-        scope = [s for s in (self.message_type, self.category_id and f"category {self.category_id}",
-                             self.board_id and f"board {self.board_id}", self.urgent_only and "urgent") if s]
+        scope = [
+            s
+            for s in (
+                self.message_type,
+                self.category_id and f"category {self.category_id}",
+                self.board_id and f"board {self.board_id}",
+                self.urgent_only and "urgent",
+            )
+            if s
+        ]
         span = f"{self.working_days} wd" if self.working_days is not None else f"{self.hours} h"
         return f"{self.kind} [{', '.join(str(s) for s in scope) or 'all'}] {span}"
 
@@ -129,9 +148,13 @@ class DeadlinePolicy(models.Model):
         if (self.working_days is None) == (self.hours is None):
             errors["hours"] = "请填写工作日或小时数之一 / give either working days or hours, not both"
         if self.is_active:
-            scope: dict[str, Any] = {"kind": self.kind, "message_type": self.message_type,
-                                     "category_id": self.category_id, "board_id": self.board_id,
-                                     "urgent_only": self.urgent_only}  # `=None` means IS NULL here
+            scope: dict[str, Any] = {
+                "kind": self.kind,
+                "message_type": self.message_type,
+                "category_id": self.category_id,
+                "board_id": self.board_id,
+                "urgent_only": self.urgent_only,
+            }  # `=None` means IS NULL here
             same_scope = DeadlinePolicy.objects.filter(is_active=True, **scope).exclude(pk=self.pk)
             if same_scope.exists():
                 errors["kind"] = "已有相同范围的有效规则 / an active policy with the same scope exists"

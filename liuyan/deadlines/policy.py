@@ -33,11 +33,11 @@ if TYPE_CHECKING:
 
 URGENT_SPAN = Span(hours=2)
 DEFAULT_HANDLE_WORKING_DAYS: dict[str, float] = {
-    "inquiry": 3,      # 咨询
-    "help": 5,         # 求助
-    "complaint": 15,   # 投诉
+    "inquiry": 3,  # 咨询
+    "help": 5,  # 求助
+    "complaint": 15,  # 投诉
     "suggestion": 15,  # 建言
-    "thanks": 15,      # 感谢: not in DOMAIN.md; a design choice
+    "thanks": 15,  # 感谢: not in DOMAIN.md; a design choice
 }
 
 
@@ -89,10 +89,10 @@ def _load_policies() -> _Policies:
     for row in rows:
         span = Span(hours=row.hours) if row.hours is not None else Span(working_days=row.working_days)
         depth = len(_ancestry(row.category_id, parent)) if row.category_id is not None else 0
-        by_kind.setdefault(row.kind, []).append(_Rule(
-            row.pk, row.kind, row.message_type, row.category_id, depth, row.board_id, row.urgent_only, span))
-    ordered = {kind: tuple(sorted(rules, key=lambda r: r.specificity, reverse=True))
-               for kind, rules in by_kind.items()}
+        by_kind.setdefault(row.kind, []).append(
+            _Rule(row.pk, row.kind, row.message_type, row.category_id, depth, row.board_id, row.urgent_only, span)
+        )
+    ordered = {kind: tuple(sorted(rules, key=lambda r: r.specificity, reverse=True)) for kind, rules in by_kind.items()}
     return _Policies(ordered, parent)
 
 
@@ -113,8 +113,7 @@ def invalidate_policies() -> None:
     policy_cache.invalidate()
 
 
-def span_for_ids(kind: str, *, message_type: str, category_id: int | None, board_id: int | None,
-                 urgent: bool) -> Span:
+def span_for_ids(kind: str, *, message_type: str, category_id: int | None, board_id: int | None, urgent: bool) -> Span:
     """`span_for` taking primary keys, so callers holding a message need no extra query."""
     if kind not in DeadlineKind.values:
         raise ValueError(f"未知时限种类 / unknown deadline kind: {kind!r}")
@@ -145,31 +144,51 @@ def span_for_ids(kind: str, *, message_type: str, category_id: int | None, board
     return default_span(kind, message_type=message_type, urgent=urgent)
 
 
-def span_for(kind: str, *, message_type: str, category: "Category | None", board: "Board | None",
-             urgent: bool) -> Span:
+def span_for(kind: str, *, message_type: str, category: "Category | None", board: "Board | None", urgent: bool) -> Span:
     """The span of deadline `kind` ("sign", "contact", "handle") for a message with these attributes."""
-    return span_for_ids(kind, message_type=message_type,
-                        category_id=category.pk if category is not None else None,
-                        board_id=board.pk if board is not None else None, urgent=urgent)
+    return span_for_ids(
+        kind,
+        message_type=message_type,
+        category_id=category.pk if category is not None else None,
+        board_id=board.pk if board is not None else None,
+        urgent=urgent,
+    )
 
 
 def due_for(kind: str, message: "Message", start: dt.datetime) -> dt.datetime:
     """When deadline `kind` falls for `message` if its clock starts at `start`."""
-    span = span_for_ids(kind, message_type=message.type, category_id=message.category_id,
-                        board_id=message.board_id, urgent=message.is_urgent)
+    span = span_for_ids(
+        kind,
+        message_type=message.type,
+        category_id=message.category_id,
+        board_id=message.board_id,
+        urgent=message.is_urgent,
+    )
     return span.due_after(start)
 
 
-def set_policy(kind: str, *, working_days: int | None = None, hours: float | None = None,
-               message_type: str = "", category: "Category | None" = None, board: "Board | None" = None,
-               urgent_only: bool = False, note: str = "") -> DeadlinePolicy:
+def set_policy(
+    kind: str,
+    *,
+    working_days: int | None = None,
+    hours: float | None = None,
+    message_type: str = "",
+    category: "Category | None" = None,
+    board: "Board | None" = None,
+    urgent_only: bool = False,
+    note: str = "",
+) -> DeadlinePolicy:
     """Create or update the active policy with exactly this scope (idempotent; for seeding scripts)."""
     if kind not in DeadlineKind.values:
         raise ValueError(f"未知时限种类 / unknown deadline kind: {kind!r}")
     if (working_days is None) == (hours is None):
         raise ValueError("请填写工作日或小时数之一 / give either working days or hours, not both")
     policy, _ = DeadlinePolicy.objects.update_or_create(
-        kind=kind, message_type=message_type, category=category, board=board, urgent_only=urgent_only,
+        kind=kind,
+        message_type=message_type,
+        category=category,
+        board=board,
+        urgent_only=urgent_only,
         is_active=True,
         defaults={"working_days": working_days, "hours": hours, "note": note},
     )

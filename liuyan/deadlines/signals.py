@@ -24,10 +24,8 @@ def connect() -> None:
     model: type[Model]
     for model in (CalendarDay, CalendarYear):
         post_save.connect(_calendar_changed, sender=model, dispatch_uid=f"deadlines-calendar-save-{model.__name__}")
-        post_delete.connect(_calendar_changed, sender=model,
-                            dispatch_uid=f"deadlines-calendar-delete-{model.__name__}")
+        post_delete.connect(_calendar_changed, sender=model, dispatch_uid=f"deadlines-calendar-delete-{model.__name__}")
     # Category changes matter because category-scoped policies match descendants through the parent chain.
     for model in (DeadlinePolicy, Category):
         post_save.connect(_policies_changed, sender=model, dispatch_uid=f"deadlines-policy-save-{model.__name__}")
-        post_delete.connect(_policies_changed, sender=model,
-                            dispatch_uid=f"deadlines-policy-delete-{model.__name__}")
+        post_delete.connect(_policies_changed, sender=model, dispatch_uid=f"deadlines-policy-delete-{model.__name__}")

@@ -17,8 +17,11 @@ class RegionForm(forms.ModelForm[Region]):
 
     def clean_parent(self) -> Region | None:
         parent: Region | None = self.cleaned_data.get("parent")
-        if parent is not None and self.instance.pk is not None and self.instance.pk in {
-                r.pk for r in parent.ancestors()}:
+        if (
+            parent is not None
+            and self.instance.pk is not None
+            and self.instance.pk in {r.pk for r in parent.ancestors()}
+        ):
             raise forms.ValidationError("上级不能是自身或其下级 / the parent cannot be the region or one below it")
         return parent
 

@@ -16,10 +16,18 @@ COLUMNS = ["code", "name", "level", "parent_code", "aliases"]
 REQUIRED_COLUMNS = ["code", "name", "level", "parent_code"]
 CUSTOM_CODE = re.compile(r"^X[0-9A-Z]{1,11}$")
 LEVELS: dict[str, int] = {
-    "province": RegionLevel.PROVINCE, "省": RegionLevel.PROVINCE, "省级": RegionLevel.PROVINCE,
-    "city": RegionLevel.CITY, "市": RegionLevel.CITY, "地级": RegionLevel.CITY,
-    "county": RegionLevel.COUNTY, "县": RegionLevel.COUNTY, "县级": RegionLevel.COUNTY,
-    "town": RegionLevel.TOWN, "乡": RegionLevel.TOWN, "乡级": RegionLevel.TOWN,
+    "province": RegionLevel.PROVINCE,
+    "省": RegionLevel.PROVINCE,
+    "省级": RegionLevel.PROVINCE,
+    "city": RegionLevel.CITY,
+    "市": RegionLevel.CITY,
+    "地级": RegionLevel.CITY,
+    "county": RegionLevel.COUNTY,
+    "县": RegionLevel.COUNTY,
+    "县级": RegionLevel.COUNTY,
+    "town": RegionLevel.TOWN,
+    "乡": RegionLevel.TOWN,
+    "乡级": RegionLevel.TOWN,
 }
 SAMPLE_GAZETTEER = Path(__file__).resolve().parent / "data" / "xidi_gazetteer.csv"
 
@@ -45,12 +53,14 @@ def _parse(path: str | Path, report: ImportReport) -> list[_Row]:
         level_text, parent_code = cells["level"].lower(), cells["parent_code"]
         errors_before = len(report.errors)
         if not CUSTOM_CODE.match(code):
-            report.add_error(number, f"编码“{code}”无效：自定义编码须以 X 开头，后接数字或大写字母，最长 12 位",
-                             f"invalid code '{code}': custom codes start with X, then digits or capital "
-                             f"letters, 12 characters at most")
+            report.add_error(
+                number,
+                f"编码“{code}”无效：自定义编码须以 X 开头，后接数字或大写字母，最长 12 位",
+                f"invalid code '{code}': custom codes start with X, then digits or capital "
+                f"letters, 12 characters at most",
+            )
         elif code in seen:
-            report.add_error(number, f"编码“{code}”与第 {seen[code]} 行重复",
-                             f"code '{code}' repeats row {seen[code]}")
+            report.add_error(number, f"编码“{code}”与第 {seen[code]} 行重复", f"code '{code}' repeats row {seen[code]}")
         else:
             seen[code] = number
         if not name:
@@ -59,8 +69,11 @@ def _parse(path: str | Path, report: ImportReport) -> list[_Row]:
             report.add_error(number, "名称超过 60 字", "name is longer than 60 characters")
         level = LEVELS.get(level_text)
         if level is None:
-            report.add_error(number, f"级别“{cells['level']}”无效（应为 province/city/county/town）",
-                             f"invalid level '{cells['level']}' (expected province/city/county/town)")
+            report.add_error(
+                number,
+                f"级别“{cells['level']}”无效（应为 province/city/county/town）",
+                f"invalid level '{cells['level']}' (expected province/city/county/town)",
+            )
         if parent_code == code and code:
             report.add_error(number, "上级编码不能是自身", "parent_code is the row's own code")
         aliases: list[str] = []
@@ -82,16 +95,23 @@ def _check_parents(rows: list[_Row], report: ImportReport) -> None:
     for row in rows:
         if not row.parent_code:
             if row.level != RegionLevel.PROVINCE:
-                report.add_error(row.number, "只有省级条目可以不填上级编码",
-                                 "parent_code may only be empty for a province")
+                report.add_error(
+                    row.number, "只有省级条目可以不填上级编码", "parent_code may only be empty for a province"
+                )
             continue
         parent_level = in_file.get(row.parent_code, in_db.get(row.parent_code))
         if parent_level is None:
-            report.add_error(row.number, f"上级编码“{row.parent_code}”不存在（文件和数据库中均未找到）",
-                             f"parent_code '{row.parent_code}' is neither in the file nor in the database")
+            report.add_error(
+                row.number,
+                f"上级编码“{row.parent_code}”不存在（文件和数据库中均未找到）",
+                f"parent_code '{row.parent_code}' is neither in the file nor in the database",
+            )
         elif parent_level >= row.level:
-            report.add_error(row.number, f"上级“{row.parent_code}”的级别不高于本行",
-                             f"parent '{row.parent_code}' is not above this row's level")
+            report.add_error(
+                row.number,
+                f"上级“{row.parent_code}”的级别不高于本行",
+                f"parent '{row.parent_code}' is not above this row's level",
+            )
 
 
 def import_gazetteer(path: str | Path) -> ImportReport:
@@ -118,7 +138,12 @@ def import_gazetteer(path: str | Path) -> ImportReport:
                 region = Region(code=row.code)
                 report.created += 1
             elif (region.name, region.level, region.parent_id, list(region.aliases or []), region.is_custom) == (
-                    row.name, row.level, parent.pk, row.aliases, True):
+                row.name,
+                row.level,
+                parent.pk,
+                row.aliases,
+                True,
+            ):
                 report.skipped += 1
                 continue
             else:

@@ -80,12 +80,27 @@ def load_divisions_report(data: dict[str, str] | None = None) -> ImportReport:
                 generated = short_names(spec.name, spec.level, spec.code)
                 region = existing.get(spec.code)
                 if region is None:
-                    to_create.append(Region(code=spec.code, name=spec.name, level=spec.level, parent_id=parent_pk,
-                                            is_custom=False, aliases=generated, path=path))
+                    to_create.append(
+                        Region(
+                            code=spec.code,
+                            name=spec.name,
+                            level=spec.level,
+                            parent_id=parent_pk,
+                            is_custom=False,
+                            aliases=generated,
+                            path=path,
+                        )
+                    )
                     continue
                 aliases = _merge_aliases(generated, list(region.aliases or []))
                 if (region.name, region.level, region.parent_id, region.path, region.aliases, region.is_custom) == (
-                        spec.name, spec.level, parent_pk, path, aliases, False):
+                    spec.name,
+                    spec.level,
+                    parent_pk,
+                    path,
+                    aliases,
+                    False,
+                ):
                     report.skipped += 1
                     continue
                 moved = moved or region.path != path
@@ -96,13 +111,13 @@ def load_divisions_report(data: dict[str, str] | None = None) -> ImportReport:
                 created = Region.objects.bulk_create(to_create, batch_size=_BATCH)
                 report.created += len(created)
                 if any(r.pk is None for r in created):  # backends that cannot return primary keys
-                    pk_of.update(Region.objects.filter(code__in=[r.code for r in created])
-                                 .values_list("code", "pk"))
+                    pk_of.update(Region.objects.filter(code__in=[r.code for r in created]).values_list("code", "pk"))
                 else:
                     pk_of.update((r.code, r.pk) for r in created)
         if to_update:
-            Region.objects.bulk_update(to_update, ["name", "level", "parent", "path", "aliases", "is_custom"],
-                                       batch_size=_BATCH)
+            Region.objects.bulk_update(
+                to_update, ["name", "level", "parent", "path", "aliases", "is_custom"], batch_size=_BATCH
+            )
             report.updated = len(to_update)
         if moved:
             refresh_paths()  # custom gazetteer entries below a moved division follow it
@@ -119,7 +134,8 @@ def load_divisions() -> int:
 def ensure_country_root() -> Region:
     """The root 中国 (code 000000), created when missing, e.g. before importing a gazetteer on an empty table."""
     root, _ = Region.objects.get_or_create(
-        code=COUNTRY_CODE, defaults={"name": COUNTRY_NAME, "level": RegionLevel.COUNTRY, "parent": None})
+        code=COUNTRY_CODE, defaults={"name": COUNTRY_NAME, "level": RegionLevel.COUNTRY, "parent": None}
+    )
     return root
 
 

@@ -22,8 +22,12 @@ class Region(models.Model):
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     is_custom = models.BooleanField(default=False, help_text="Gazetteer entry, not a GB/T 2260 division")
     aliases = models.JSONField(default=list, blank=True, help_text="Other names, e.g. short forms 广东 / 粤")
-    path = models.CharField(max_length=80, db_index=True, editable=False,
-                            help_text="Codes from the root joined by '/', ending in '/': subtree = path prefix")
+    path = models.CharField(
+        max_length=80,
+        db_index=True,
+        editable=False,
+        help_text="Codes from the root joined by '/', ending in '/': subtree = path prefix",
+    )
 
     class Meta:
         ordering = ["code"]

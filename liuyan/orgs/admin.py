@@ -29,8 +29,18 @@ class UnitAdmin(admin.ModelAdmin[Unit]):
 
 @admin.register(Board)
 class BoardAdmin(admin.ModelAdmin[Board]):
-    list_display = ("code", "name", "kind", "level", "region", "unit", "is_active", "auto_dispatch",
-                    "auto_dispatch_threshold", "platform_reviews_replies")
+    list_display = (
+        "code",
+        "name",
+        "kind",
+        "level",
+        "region",
+        "unit",
+        "is_active",
+        "auto_dispatch",
+        "auto_dispatch_threshold",
+        "platform_reviews_replies",
+    )
     list_filter = ("kind", "level", "is_active", "auto_dispatch", "platform_reviews_replies")
     search_fields = ("name", "code")
     autocomplete_fields = ("region", "unit")
@@ -49,11 +59,13 @@ class AssignResponsibilityForm(forms.ModelForm[CatalogueEntry]):
     refuse it for clashing with the current entry that set_responsible_unit is about to close.
     """
 
-    category_choice = forms.ModelChoiceField(Category.objects.filter(is_active=True), label="分类 category",
-                                             widget=_autocomplete("category"))
+    category_choice = forms.ModelChoiceField(
+        Category.objects.filter(is_active=True), label="分类 category", widget=_autocomplete("category")
+    )
     region_choice = forms.ModelChoiceField(Region.objects.all(), label="地区 region", widget=_autocomplete("region"))
-    unit_choice = forms.ModelChoiceField(Unit.objects.filter(is_active=True), label="办理单位 unit",
-                                         widget=_autocomplete("unit"))
+    unit_choice = forms.ModelChoiceField(
+        Unit.objects.filter(is_active=True), label="办理单位 unit", widget=_autocomplete("unit")
+    )
 
     class Meta:
         model = CatalogueEntry
@@ -62,8 +74,12 @@ class AssignResponsibilityForm(forms.ModelForm[CatalogueEntry]):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         category, region, unit = data.get("category_choice"), data.get("region_choice"), data.get("unit_choice")
-        if category and region and unit and CatalogueEntry.objects.filter(
-                category=category, region=region, unit=unit, valid_to=None).exists():
+        if (
+            category
+            and region
+            and unit
+            and CatalogueEntry.objects.filter(category=category, region=region, unit=unit, valid_to=None).exists()
+        ):
             raise forms.ValidationError("该单位已是当前负责单位 / this unit is already the responsible one")
         return data
 
@@ -88,8 +104,7 @@ class CatalogueEntryAdmin(admin.ModelAdmin[CatalogueEntry]):
     """Entries are history: they are never edited or deleted. "Add" sets a responsible unit (closing the current
     entry); the action ends responsibilities."""
 
-    list_display = ("category", "region", "unit", "valid_from", "valid_to", "current", "changed_by", "ended_by",
-                    "note")
+    list_display = ("category", "region", "unit", "valid_from", "valid_to", "current", "changed_by", "ended_by", "note")
     list_filter = (CurrentFilter, "region__level", "category__level")
     search_fields = ("category__path", "region__name", "region__code", "unit__name", "unit__code")
     list_select_related = ("category", "region", "unit", "changed_by", "ended_by")
@@ -105,8 +120,9 @@ class CatalogueEntryAdmin(admin.ModelAdmin[CatalogueEntry]):
     def get_fields(self, request: HttpRequest, obj: CatalogueEntry | None = None) -> tuple[str, ...]:
         return self._add_fields if obj is None else self._view_fields
 
-    def get_form(self, request: HttpRequest, obj: CatalogueEntry | None = None, change: bool = False,
-                 **kwargs: Any) -> type[forms.ModelForm[CatalogueEntry]]:
+    def get_form(
+        self, request: HttpRequest, obj: CatalogueEntry | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm[CatalogueEntry]]:
         if obj is None:
             kwargs["form"] = AssignResponsibilityForm
         return super().get_form(request, obj, change, **kwargs)
@@ -117,14 +133,14 @@ class CatalogueEntryAdmin(admin.ModelAdmin[CatalogueEntry]):
     def has_delete_permission(self, request: HttpRequest, obj: CatalogueEntry | None = None) -> bool:
         return False
 
-    def save_model(self, request: HttpRequest, obj: CatalogueEntry, form: forms.ModelForm[Any], change: bool
-                   ) -> None:
+    def save_model(self, request: HttpRequest, obj: CatalogueEntry, form: forms.ModelForm[Any], change: bool) -> None:
         if change:
             raise PermissionDenied
         data = form.cleaned_data
         user = request.user if request.user.is_authenticated else None
-        entry = set_responsible_unit(data["category_choice"], data["region_choice"], data["unit_choice"],
-                                     by=user, note=data.get("note") or "")
+        entry = set_responsible_unit(
+            data["category_choice"], data["region_choice"], data["unit_choice"], by=user, note=data.get("note") or ""
+        )
         for name in ("category", "region", "unit", "valid_from", "valid_to", "changed_by", "note"):
             setattr(obj, name, getattr(entry, name))
         obj.pk = entry.pk

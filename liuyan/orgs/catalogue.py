@@ -27,35 +27,39 @@ def _require_saved(category: Category, region: Region, unit: Unit | None = None)
             raise InvalidInput(f"{zh}尚未保存", f"the {en} is not saved")
 
 
-def _set(category: Category, region: Region, unit: Unit, *, by: "User | None", note: str
-         ) -> tuple[CatalogueEntry, str]:
+def _set(category: Category, region: Region, unit: Unit, *, by: "User | None", note: str) -> tuple[CatalogueEntry, str]:
     """Like set_responsible_unit, also saying what happened: "created", "updated" or "unchanged"."""
     _require_saved(category, region, unit)
     if not unit.is_active:
         raise InvalidInput(f"办理单位“{unit.name}”已停用", f"unit '{unit.code}' is inactive")
     try:
         with transaction.atomic():
-            current = (CatalogueEntry.objects.select_for_update()
-                       .filter(category=category, region=region, valid_to=None).first())
+            current = (
+                CatalogueEntry.objects.select_for_update()
+                .filter(category=category, region=region, valid_to=None)
+                .first()
+            )
             if current is not None and current.unit_id == unit.pk:
                 return current, "unchanged"
             now = clock.now()
             if current is not None:
                 if now < current.valid_from:
-                    raise InvalidInput("变更时间早于当前条目的生效时间",
-                                       "the change would be earlier than the current entry's start")
+                    raise InvalidInput(
+                        "变更时间早于当前条目的生效时间", "the change would be earlier than the current entry's start"
+                    )
                 current.valid_to, current.ended_by = now, by
                 current.save(update_fields=["valid_to", "ended_by"])
-            entry = CatalogueEntry.objects.create(category=category, region=region, unit=unit, valid_from=now,
-                                                  changed_by=by, note=note[:200])
+            entry = CatalogueEntry.objects.create(
+                category=category, region=region, unit=unit, valid_from=now, changed_by=by, note=note[:200]
+            )
     except IntegrityError as exc:
-        raise Conflict("派单目录同时被他人修改，请重试", "the catalogue entry was changed concurrently; retry"
-                       ) from exc
+        raise Conflict("派单目录同时被他人修改，请重试", "the catalogue entry was changed concurrently; retry") from exc
     return entry, "created" if current is None else "updated"
 
 
-def set_responsible_unit(category: Category, region: Region, unit: Unit, *, by: "User | None" = None,
-                         note: str = "") -> CatalogueEntry:
+def set_responsible_unit(
+    category: Category, region: Region, unit: Unit, *, by: "User | None" = None, note: str = ""
+) -> CatalogueEntry:
     """Make `unit` responsible for category × region from now on.
 
     Atomically closes the current entry (valid_to = now, ended_by = by) and opens a new one; when `unit` already
@@ -68,8 +72,9 @@ def end_responsibility(category: Category, region: Region, *, by: "User | None" 
     """Close the current entry for category × region (lookups then fall back further up); None if there is none."""
     _require_saved(category, region)
     with transaction.atomic():
-        current = (CatalogueEntry.objects.select_for_update()
-                   .filter(category=category, region=region, valid_to=None).first())
+        current = (
+            CatalogueEntry.objects.select_for_update().filter(category=category, region=region, valid_to=None).first()
+        )
         if current is None:
             return None
         current.valid_to, current.ended_by = max(clock.now(), current.valid_from), by
@@ -85,8 +90,9 @@ def _region_codes(region: Region) -> list[str]:
     return [r.code for r in node.ancestors()]
 
 
-def responsible_entry(category: Category | None, region: Region | None, at: dt.datetime | None = None
-                      ) -> CatalogueEntry | None:
+def responsible_entry(
+    category: Category | None, region: Region | None, at: dt.datetime | None = None
+) -> CatalogueEntry | None:
     """The catalogue entry that decides who handles category × region (see responsible_unit). Two queries."""
     if category is None or region is None or category.pk is None or region.pk is None:
         return None
@@ -95,18 +101,17 @@ def responsible_entry(category: Category | None, region: Region | None, at: dt.d
         return None
     category_rank = {c.pk: i for i, c in enumerate(node.ancestors())}
     region_rank = {code: i for i, code in enumerate(_region_codes(region))}
-    entries = (CatalogueEntry.objects.filter(category_id__in=list(category_rank), region__code__in=list(region_rank))
-               .select_related("unit", "region", "category"))
+    entries = CatalogueEntry.objects.filter(
+        category_id__in=list(category_rank), region__code__in=list(region_rank)
+    ).select_related("unit", "region", "category")
     if at is None:
         entries = entries.filter(valid_to=None, unit__is_active=True)
     else:
         entries = entries.filter(Q(valid_to=None) | Q(valid_to__gt=at), valid_from__lte=at)
-    return min(entries, key=lambda e: (region_rank[e.region.code], category_rank[e.category_id], -e.pk),
-               default=None)
+    return min(entries, key=lambda e: (region_rank[e.region.code], category_rank[e.category_id], -e.pk), default=None)
 
 
-def responsible_unit(category: Category | None, region: Region | None, at: dt.datetime | None = None
-                     ) -> Unit | None:
+def responsible_unit(category: Category | None, region: Region | None, at: dt.datetime | None = None) -> Unit | None:
     """The unit responsible for category × region, now or at a past moment `at`.
 
     Fallbacks: for each region from the message's region upward (county → city → province → 中国), try the
@@ -118,8 +123,11 @@ def responsible_unit(category: Category | None, region: Region | None, at: dt.da
 
 def catalogue_history(category: Category, region: Region) -> QuerySet[CatalogueEntry]:
     """Every entry ever made for category × region, newest first (the current one, if any, comes first)."""
-    return (CatalogueEntry.objects.filter(category=category, region=region)
-            .select_related("unit", "changed_by", "ended_by").order_by("-valid_from", "-pk"))
+    return (
+        CatalogueEntry.objects.filter(category=category, region=region)
+        .select_related("unit", "changed_by", "ended_by")
+        .order_by("-valid_from", "-pk")
+    )
 
 
 def import_catalogue(path: str | Path, *, by: "User | None" = None) -> ImportReport:
@@ -141,12 +149,14 @@ def import_catalogue(path: str | Path, *, by: "User | None" = None) -> ImportRep
     for number, cells in table.rows:
         raw_category, region_code, unit_code = (cells[c] for c in CATALOGUE_COLUMNS)
         category_path = normalize_path(raw_category)
-        category = categories.get(category_path) or (Category.objects.find_category(category_path)
-                                                     if category_path else None)
+        category = categories.get(category_path) or (
+            Category.objects.find_category(category_path) if category_path else None
+        )
         region, unit = regions.get(region_code), units.get(unit_code)
         if category is None:
-            report.add_error(number, f"分类“{raw_category}”不存在或不唯一",
-                             f"category '{raw_category}' is unknown or ambiguous")
+            report.add_error(
+                number, f"分类“{raw_category}”不存在或不唯一", f"category '{raw_category}' is unknown or ambiguous"
+            )
         if region is None:
             report.add_error(number, f"地区编码“{region_code}”不存在", f"region code '{region_code}' is unknown")
         if unit is None:
@@ -157,7 +167,9 @@ def import_catalogue(path: str | Path, *, by: "User | None" = None) -> ImportRep
             continue
         key = (category.pk, region.pk)
         if key in seen:
-            report.add_error(number, f"与第 {seen[key]} 行的分类和地区相同", f"same category and region as row {seen[key]}")
+            report.add_error(
+                number, f"与第 {seen[key]} 行的分类和地区相同", f"same category and region as row {seen[key]}"
+            )
             continue
         seen[key] = number
         plan.append((category, region, unit))

@@ -11,10 +11,12 @@ class Unit(models.Model):
     name = models.CharField(max_length=100)
     code = models.CharField(max_length=40, unique=True)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
-    region = models.ForeignKey("geo.Region", on_delete=models.PROTECT, related_name="units",
-                               help_text="Jurisdiction 管辖地区")
-    responsibilities = models.ManyToManyField("taxonomy.Category", blank=True, related_name="units",
-                                              help_text="Responsibility list 权责清单")
+    region = models.ForeignKey(
+        "geo.Region", on_delete=models.PROTECT, related_name="units", help_text="Jurisdiction 管辖地区"
+    )
+    responsibilities = models.ManyToManyField(
+        "taxonomy.Category", blank=True, related_name="units", help_text="Responsibility list 权责清单"
+    )
     responsibility_notes = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
 
@@ -62,11 +64,18 @@ class Board(models.Model):
     kind = models.CharField(max_length=16, choices=BoardKind.choices, default=BoardKind.LEADER)
     level = models.CharField(max_length=16, choices=BoardLevel.choices)
     region = models.ForeignKey("geo.Region", on_delete=models.PROTECT, related_name="boards")
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="boards",
-                             help_text="The office behind the board, if any")
+    unit = models.ForeignKey(
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="boards",
+        help_text="The office behind the board, if any",
+    )
     is_active = models.BooleanField(default=True)
     platform_reviews_replies = models.BooleanField(
-        default=False, help_text="Replies approved by the unit head also need platform review before publishing")
+        default=False, help_text="Replies approved by the unit head also need platform review before publishing"
+    )
     auto_dispatch = models.BooleanField(default=False, help_text="自动交办: dispatch confident messages by itself")
     auto_dispatch_threshold = models.FloatField(default=0.98)
 
@@ -89,18 +98,26 @@ class CatalogueEntry(models.Model):
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="catalogue")
     valid_from = models.DateTimeField(default=timezone.now)
     valid_to = models.DateTimeField(null=True, blank=True)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="+", help_text="Who closed this entry (set with valid_to)")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who closed this entry (set with valid_to)",
+    )
     note = models.CharField(max_length=200, blank=True)
 
     class Meta:
         verbose_name_plural = "catalogue entries"
         ordering = ["category_id", "region_id", "-valid_from"]
         constraints = [
-            models.UniqueConstraint(fields=["category", "region"], condition=models.Q(valid_to=None),
-                                    name="one_current_catalogue_entry"),
+            models.UniqueConstraint(
+                fields=["category", "region"], condition=models.Q(valid_to=None), name="one_current_catalogue_entry"
+            ),
         ]
         indexes = [models.Index(fields=["category", "region", "valid_from"], name="catalogue_history_idx")]
 

@@ -24,8 +24,11 @@ class CategoryForm(forms.ModelForm[Category]):
         parent: Category | None = data.get("parent")
         if "/" in name or "／" in name:
             self.add_error("name", "名称不能包含 / / the name cannot contain '/'")
-        if parent is not None and self.instance.pk is not None and (
-                parent.pk == self.instance.pk or parent.path.startswith(self.instance.path + PATH_SEPARATOR)):
+        if (
+            parent is not None
+            and self.instance.pk is not None
+            and (parent.pk == self.instance.pk or parent.path.startswith(self.instance.path + PATH_SEPARATOR))
+        ):
             self.add_error("parent", "上级不能是自身或其下级 / the parent cannot be the category or one below it")
         if name:
             path = expected_path(name, parent)
@@ -48,8 +51,12 @@ class CategoryAdmin(admin.ModelAdmin[Category]):
 
     @admin.display(description="分类 category", ordering="path")
     def tree_name(self, obj: Category) -> SafeString:
-        return format_html('<span style="padding-left:{}em">{}{}</span>', 1.5 * (obj.level - 1),
-                           "└ " if obj.level > 1 else "", obj.name)
+        return format_html(
+            '<span style="padding-left:{}em">{}{}</span>',
+            1.5 * (obj.level - 1),
+            "└ " if obj.level > 1 else "",
+            obj.name,
+        )
 
     def save_model(self, request: HttpRequest, obj: Category, form: forms.ModelForm[Any], change: bool) -> None:
         save_category(obj)

@@ -37,16 +37,20 @@ def _rows_to_paths(path: str | Path, report: ImportReport) -> list[tuple[str, ..
             elif i < len(previous) and not diverged:
                 value = previous[i]  # blank cell: same as above
             else:
-                report.add_error(number, f"“{columns[i]}”为空，且无法沿用上一行",
-                                 f"'{columns[i]}' is blank and cannot be taken from the row above")
+                report.add_error(
+                    number,
+                    f"“{columns[i]}”为空，且无法沿用上一行",
+                    f"'{columns[i]}' is blank and cannot be taken from the row above",
+                )
                 error = True
                 break
             if "/" in value or "／" in value:
                 report.add_error(number, f"分类名称“{value}”不能包含 /", f"category name '{value}' contains '/'")
                 error = True
             elif len(value) > _NAME_MAX:
-                report.add_error(number, f"分类名称超过 {_NAME_MAX} 字",
-                                 f"category name is longer than {_NAME_MAX} characters")
+                report.add_error(
+                    number, f"分类名称超过 {_NAME_MAX} 字", f"category name is longer than {_NAME_MAX} characters"
+                )
                 error = True
             filled.append(value)
         if error:
@@ -75,7 +79,7 @@ def import_taxonomy(path: str | Path) -> ImportReport:
     for parts in rows:
         for depth in range(1, len(parts) + 1):
             node_path = PATH_SEPARATOR.join(parts[:depth])
-            nodes.setdefault(node_path, (depth, parts[depth - 1], PATH_SEPARATOR.join(parts[:depth - 1])))
+            nodes.setdefault(node_path, (depth, parts[depth - 1], PATH_SEPARATOR.join(parts[: depth - 1])))
     with transaction.atomic():
         existing = {c.path: c for c in Category.objects.filter(path__in=list(nodes))}
         pk_of = {p: c.pk for p, c in existing.items()}
@@ -87,9 +91,13 @@ def import_taxonomy(path: str | Path) -> ImportReport:
             Category.objects.bulk_update(reactivate, ["is_active"])
             report.updated = len(reactivate)
         for level in sorted({n[0] for n in nodes.values()}):
-            new = [Category(name=name, level=level, path=node_path, is_active=True,
-                            parent_id=pk_of[parent] if parent else None)
-                   for node_path, (lvl, name, parent) in nodes.items() if lvl == level and node_path not in pk_of]
+            new = [
+                Category(
+                    name=name, level=level, path=node_path, is_active=True, parent_id=pk_of[parent] if parent else None
+                )
+                for node_path, (lvl, name, parent) in nodes.items()
+                if lvl == level and node_path not in pk_of
+            ]
             if not new:
                 continue
             created = Category.objects.bulk_create(new, batch_size=500)

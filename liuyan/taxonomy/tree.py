@@ -22,6 +22,6 @@ def save_category(category: Category) -> None:
             prefix = old_path + PATH_SEPARATOR
             below = list(Category.objects.filter(path__startswith=prefix))
             for node in below:
-                node.path = category.path + PATH_SEPARATOR + node.path[len(prefix):]
+                node.path = category.path + PATH_SEPARATOR + node.path[len(prefix) :]
                 node.level = node.path.count(PATH_SEPARATOR) + 1
             Category.objects.bulk_update(below, ["path", "level"], batch_size=500)

@@ -32,9 +32,15 @@ def test_seeding_copies_holidays_workdays_and_chinese_names(calendar):
     assert CalendarDay.objects.get(date=dt.date(2025, 10, 1)).name == "国庆节"
     workdays_2025 = CalendarDay.objects.filter(date__year=2025, kind=DayKind.WORKDAY)
     assert sorted(d.isoformat() for d in workdays_2025.values_list("date", flat=True)) == [
-        "2025-01-26", "2025-02-08", "2025-04-27", "2025-09-28", "2025-10-11"]
-    holidays_2025_oct = CalendarDay.objects.filter(date__range=(dt.date(2025, 10, 1), dt.date(2025, 10, 8)),
-                                                   kind=DayKind.HOLIDAY)
+        "2025-01-26",
+        "2025-02-08",
+        "2025-04-27",
+        "2025-09-28",
+        "2025-10-11",
+    ]
+    holidays_2025_oct = CalendarDay.objects.filter(
+        date__range=(dt.date(2025, 10, 1), dt.date(2025, 10, 8)), kind=DayKind.HOLIDAY
+    )
     assert holidays_2025_oct.count() == 8
     years = list(CalendarYear.objects.values_list("year", "is_complete", "source"))
     assert years == [(2024, True, "package"), (2025, True, "package"), (2026, True, "package")]
@@ -49,8 +55,7 @@ def test_seeding_twice_changes_nothing(calendar):
 
 def test_seeding_never_overwrites_an_admin_row_but_drops_package_rows_the_package_no_longer_has(calendar):
     add_day(dt.date(2025, 10, 8), DayKind.WORKDAY, "本地调整")  # an admin cancels a package holiday
-    CalendarDay.objects.create(date=dt.date(2025, 3, 3), kind=DayKind.HOLIDAY, name="x",
-                               source=CalendarSource.PACKAGE)
+    CalendarDay.objects.create(date=dt.date(2025, 3, 3), kind=DayKind.HOLIDAY, name="x", source=CalendarSource.PACKAGE)
     assert seed_calendar_from_package(range(2025, 2026)) == 1
     assert not CalendarDay.objects.filter(date=dt.date(2025, 3, 3)).exists()
     kept = CalendarDay.objects.get(date=dt.date(2025, 10, 8))
@@ -98,12 +103,13 @@ def test_import_reports_every_bad_row_and_writes_nothing(calendar, tmp_path: Pat
     path.write_text(
         "date,kind,name\n"
         "2027-01-01,holiday,元旦\n"
-        "2027-13-01,holiday,春节\n"      # line 3: bad date
-        "2027-02-06,vacation,春节\n"     # line 4: bad kind
-        "2027-02-08,workday,春节\n"      # line 5: a Monday cannot be a make-up workday
-        "2027-01-01,holiday,元旦\n"      # line 6: repeats line 2
-        "2027-02-07\n",                  # line 7: one column
-        encoding="utf-8")
+        "2027-13-01,holiday,春节\n"  # line 3: bad date
+        "2027-02-06,vacation,春节\n"  # line 4: bad kind
+        "2027-02-08,workday,春节\n"  # line 5: a Monday cannot be a make-up workday
+        "2027-01-01,holiday,元旦\n"  # line 6: repeats line 2
+        "2027-02-07\n",  # line 7: one column
+        encoding="utf-8",
+    )
     with pytest.raises(CommandError) as error:
         run("import", str(path), "--complete")
     message = str(error.value)

@@ -147,8 +147,7 @@ def test_a_year_without_data_falls_back_to_weekends_and_reports_itself_missing(c
 def test_an_admin_holiday_for_a_missing_year_changes_the_result_immediately():
     start = at(2030, 12, 31, 12)
     assert add_working_days(start, 1) == at(2031, 1, 1, 12)
-    CalendarDay.objects.create(date=dt.date(2031, 1, 1), kind=DayKind.HOLIDAY, name="元旦",
-                               source=CalendarSource.ADMIN)
+    CalendarDay.objects.create(date=dt.date(2031, 1, 1), kind=DayKind.HOLIDAY, name="元旦", source=CalendarSource.ADMIN)
     assert add_working_days(start, 1) == at(2031, 1, 2, 12)
     assert not calendar_coverage(2031)
     CalendarYear.objects.create(year=2031, is_complete=True)

@@ -26,7 +26,11 @@ def test_it_imports_the_shipped_xidi_sample():
     assert report.ok, report.error_lines()
     province = Region.objects.get(code="X01")
     assert (province.name, province.level, province.is_custom, province.aliases) == (
-        "西地省", RegionLevel.PROVINCE, True, ["西地"])
+        "西地省",
+        RegionLevel.PROVINCE,
+        True,
+        ["西地"],
+    )
     assert province.path == "000000/X01/"
     cities = Region.objects.filter(parent=province)
     assert cities.count() == 12
@@ -48,8 +52,9 @@ def test_it_sits_beside_the_real_divisions_and_is_idempotent():
 
 
 def test_it_updates_names_aliases_and_parents_by_code(tmp_path):
-    import_gazetteer(write(tmp_path, "X01,西地省,province,,\nX0101,A市,city,X01,\nX0102,B市,city,X01,\n"
-                                     "X010101,A1区,county,X0101,\n"))
+    import_gazetteer(
+        write(tmp_path, "X01,西地省,province,,\nX0101,A市,city,X01,\nX0102,B市,city,X01,\nX010101,A1区,county,X0101,\n")
+    )
     report = import_gazetteer(write(tmp_path, "X0102,B城,city,X01,B|乙市\nX010101,A1区,county,X0102,\n"))
     assert (report.created, report.updated) == (0, 2)
     moved = Region.objects.get(code="X010101")
@@ -67,25 +72,33 @@ def test_it_accepts_a_real_division_as_parent(tmp_path):
 
 
 def test_it_writes_nothing_and_reports_every_bad_row(tmp_path):
-    path = write(tmp_path, (
-        "X01,西地省,province,,\n"          # row 2: good
-        "110101,东城区,county,X01,\n"      # row 3: not an X code
-        "X0101,,city,X01,\n"               # row 4: no name
-        "X0102,B市,metropolis,X01,\n"      # row 5: bad level
-        "X0103,C市,city,X99,\n"            # row 6: unknown parent
-        "X0104,D市,city,,\n"               # row 7: only provinces may have no parent
-        "X010101,A1区,county,X01,\n"       # row 8: good (county under province is allowed)
-        "X0105,E市,city,X010101,\n"        # row 9: parent below the row
-        "X01,西地省,province,,\n"          # row 10: repeated code
-    ))
+    path = write(
+        tmp_path,
+        (
+            "X01,西地省,province,,\n"  # row 2: good
+            "110101,东城区,county,X01,\n"  # row 3: not an X code
+            "X0101,,city,X01,\n"  # row 4: no name
+            "X0102,B市,metropolis,X01,\n"  # row 5: bad level
+            "X0103,C市,city,X99,\n"  # row 6: unknown parent
+            "X0104,D市,city,,\n"  # row 7: only provinces may have no parent
+            "X010101,A1区,county,X01,\n"  # row 8: good (county under province is allowed)
+            "X0105,E市,city,X010101,\n"  # row 9: parent below the row
+            "X01,西地省,province,,\n"  # row 10: repeated code
+        ),
+    )
     report = import_gazetteer(path)
     assert not report.ok
     assert sorted({e.row for e in report.errors}) == [3, 4, 5, 10]  # field checks come first
     assert all(e.zh and e.en for e in report.errors)
     assert not Region.objects.exists()
 
-    report = import_gazetteer(write(tmp_path, "X01,西地省,province,,\nX0103,C市,city,X99,\nX0104,D市,city,,\n"
-                                              "X010101,A1区,county,X01,\nX0105,E市,city,X010101,\n"))
+    report = import_gazetteer(
+        write(
+            tmp_path,
+            "X01,西地省,province,,\nX0103,C市,city,X99,\nX0104,D市,city,,\n"
+            "X010101,A1区,county,X01,\nX0105,E市,city,X010101,\n",
+        )
+    )
     assert [e.row for e in report.errors] == [3, 4, 6]
     assert "X99" in report.errors[0].en
     assert not Region.objects.exists()

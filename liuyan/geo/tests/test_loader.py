@@ -74,8 +74,13 @@ def test_it_fixes_a_moved_division_and_the_paths_below_it():
     load_divisions()
     beijing = Region.objects.get(code="110000")
     Region.objects.filter(code="110108").update(parent=Region.objects.get(code="440000"), path="bad/")
-    town = Region.objects.create(code="X1101080001", name="海淀街道", level=RegionLevel.TOWN,
-                                 parent=Region.objects.get(code="110108"), is_custom=True)
+    town = Region.objects.create(
+        code="X1101080001",
+        name="海淀街道",
+        level=RegionLevel.TOWN,
+        parent=Region.objects.get(code="110108"),
+        is_custom=True,
+    )
     assert town.path == "bad/X1101080001/"
     load_divisions()
     assert Region.objects.get(code="110108").parent == beijing
@@ -108,8 +113,10 @@ def test_it_strips_suffixes_only_when_two_characters_remain():
 
 
 def test_it_hangs_a_county_under_its_province_when_the_city_is_missing():
-    specs = {s.code: s for s in division_specs({"420000": "湖北省", "429004": "仙桃市", "420100": "武汉市",
-                                                "420102": "江岸区"})}
+    specs = {
+        s.code: s
+        for s in division_specs({"420000": "湖北省", "429004": "仙桃市", "420100": "武汉市", "420102": "江岸区"})
+    }
     assert specs["429004"].parent_code == "420000"
     assert specs["420102"].parent_code == "420100"
     assert specs["420000"].parent_code == COUNTRY_CODE

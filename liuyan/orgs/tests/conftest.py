@@ -50,5 +50,18 @@ def world(db: None) -> World:
     city_unit = Unit.objects.create(name="A市住建局", code="A-ZJJ", region=city, parent=province_unit)
     district_unit = Unit.objects.create(name="A3区住建局", code="A3-ZJJ", region=district, parent=city_unit)
     other_unit = Unit.objects.create(name="A市供水公司", code="A-GS", region=city)
-    return World(china, province, city, district, other_district, domain, sub, leaf, other_leaf, province_unit,
-                 city_unit, district_unit, other_unit)
+    return World(
+        china,
+        province,
+        city,
+        district,
+        other_district,
+        domain,
+        sub,
+        leaf,
+        other_leaf,
+        province_unit,
+        city_unit,
+        district_unit,
+        other_unit,
+    )

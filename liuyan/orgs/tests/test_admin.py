@@ -12,8 +12,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def plain_static_files(settings):
     """Render admin pages without a collectstatic manifest."""
-    settings.STORAGES = {**settings.STORAGES,
-                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 def test_it_lists_every_reference_screen(world, admin_client):
@@ -29,9 +31,15 @@ def test_it_lists_every_reference_screen(world, admin_client):
 
 def test_it_adds_catalogue_entries_through_set_responsible_unit(world, admin_client, admin_user):
     first = set_responsible_unit(world.leaf, world.city, world.city_unit)
-    response = admin_client.post(reverse("admin:orgs_catalogueentry_add"), {
-        "category_choice": world.leaf.pk, "region_choice": world.city.pk, "unit_choice": world.other_unit.pk,
-        "note": "职能划转"})
+    response = admin_client.post(
+        reverse("admin:orgs_catalogueentry_add"),
+        {
+            "category_choice": world.leaf.pk,
+            "region_choice": world.city.pk,
+            "unit_choice": world.other_unit.pk,
+            "note": "职能划转",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     first.refresh_from_db()
     assert first.valid_to is not None and first.ended_by == admin_user
@@ -42,8 +50,10 @@ def test_it_adds_catalogue_entries_through_set_responsible_unit(world, admin_cli
 
 def test_it_refuses_to_add_the_unit_that_is_already_responsible(world, admin_client):
     set_responsible_unit(world.leaf, world.city, world.city_unit)
-    response = admin_client.post(reverse("admin:orgs_catalogueentry_add"), {
-        "category_choice": world.leaf.pk, "region_choice": world.city.pk, "unit_choice": world.city_unit.pk})
+    response = admin_client.post(
+        reverse("admin:orgs_catalogueentry_add"),
+        {"category_choice": world.leaf.pk, "region_choice": world.city.pk, "unit_choice": world.city_unit.pk},
+    )
     assert response.status_code == 200
     assert CatalogueEntry.objects.count() == 1
 
@@ -61,32 +71,39 @@ def test_it_never_edits_or_deletes_an_entry_in_place(world, admin_client):
 
 def test_it_ends_responsibilities_with_an_admin_action(world, admin_client, admin_user):
     entry = set_responsible_unit(world.leaf, world.city, world.city_unit)
-    response = admin_client.post(reverse("admin:orgs_catalogueentry_changelist"), {
-        "action": "end_selected", "_selected_action": [entry.pk]})
+    response = admin_client.post(
+        reverse("admin:orgs_catalogueentry_changelist"), {"action": "end_selected", "_selected_action": [entry.pk]}
+    )
     assert response.status_code == 302
     entry.refresh_from_db()
     assert entry.valid_to is not None and entry.ended_by == admin_user
 
 
 def test_it_keeps_category_paths_right_when_edited_in_the_admin(world, admin_client):
-    response = admin_client.post(reverse("admin:taxonomy_category_change", args=[world.sub.pk]), {
-        "name": "公用事业", "parent": world.domain.pk, "is_active": "on"})
+    response = admin_client.post(
+        reverse("admin:taxonomy_category_change", args=[world.sub.pk]),
+        {"name": "公用事业", "parent": world.domain.pk, "is_active": "on"},
+    )
     assert response.status_code == 302
     world.leaf.refresh_from_db()
     assert world.leaf.path == "住房和城乡建设 / 公用事业 / 供水"
-    response = admin_client.post(reverse("admin:taxonomy_category_add"), {"name": "供电", "parent": world.sub.pk,
-                                                                          "is_active": "on"})
+    response = admin_client.post(
+        reverse("admin:taxonomy_category_add"), {"name": "供电", "parent": world.sub.pk, "is_active": "on"}
+    )
     assert response.status_code == 302
     assert world.sub.children.get(name="供电").path == "住房和城乡建设 / 公用事业 / 供电"
 
 
 def test_it_moves_a_region_subtree_in_the_admin(world, admin_client):
-    response = admin_client.post(reverse("admin:geo_region_change", args=[world.city.pk]), {
-        "code": "X0101", "name": "A市", "level": 2, "parent": world.china.pk, "is_custom": "on", "aliases": "[]"})
+    response = admin_client.post(
+        reverse("admin:geo_region_change", args=[world.city.pk]),
+        {"code": "X0101", "name": "A市", "level": 2, "parent": world.china.pk, "is_custom": "on", "aliases": "[]"},
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     world.district.refresh_from_db()
     assert world.district.path == "000000/X0101/X010103/"
-    response = admin_client.post(reverse("admin:geo_region_change", args=[world.city.pk]), {
-        "code": "X0101", "name": "A市", "level": 2, "parent": world.district.pk, "is_custom": "on",
-        "aliases": "[]"})
+    response = admin_client.post(
+        reverse("admin:geo_region_change", args=[world.city.pk]),
+        {"code": "X0101", "name": "A市", "level": 2, "parent": world.district.pk, "is_custom": "on", "aliases": "[]"},
+    )
     assert response.status_code == 200  # a region cannot move below itself

@@ -128,8 +128,9 @@ def test_it_allows_only_one_current_entry_per_category_and_region(world):
     CatalogueEntry.objects.create(category=world.leaf, region=world.city, unit=world.city_unit)
     with pytest.raises(IntegrityError), transaction.atomic():
         CatalogueEntry.objects.create(category=world.leaf, region=world.city, unit=world.other_unit)
-    CatalogueEntry.objects.create(category=world.leaf, region=world.city, unit=world.other_unit,
-                                  valid_from=at(0), valid_to=at(1))  # closed entries may repeat
+    CatalogueEntry.objects.create(
+        category=world.leaf, region=world.city, unit=world.other_unit, valid_from=at(0), valid_to=at(1)
+    )  # closed entries may repeat
     assert CatalogueEntry.objects.filter(valid_to=None).count() == 1
 
 
@@ -141,10 +142,14 @@ def write(tmp_path: Path, body: str) -> Path:
 
 def test_it_imports_a_catalogue_file(world, tmp_path):
     set_responsible_unit(world.leaf, world.city, world.other_unit)
-    path = write(tmp_path, (
-        "住房和城乡建设 / 市政公用事业 / 供水,X0101,A-ZJJ\n"
-        "住房和城乡建设/市政公用事业,X01,XD-ZJT\n"
-        "供暖,X010103,A3-ZJJ\n"))
+    path = write(
+        tmp_path,
+        (
+            "住房和城乡建设 / 市政公用事业 / 供水,X0101,A-ZJJ\n"
+            "住房和城乡建设/市政公用事业,X01,XD-ZJT\n"
+            "供暖,X010103,A3-ZJJ\n"
+        ),
+    )
     report = import_catalogue(path)
     assert report.ok, report.error_lines()
     assert (report.created, report.updated, report.skipped) == (2, 1, 0)
@@ -157,14 +162,17 @@ def test_it_imports_a_catalogue_file(world, tmp_path):
 def test_it_refuses_a_catalogue_file_with_bad_rows(world, tmp_path):
     world.other_unit.is_active = False
     world.other_unit.save()
-    path = write(tmp_path, (
-        "住房和城乡建设 / 市政公用事业 / 供水,X0101,A-ZJJ\n"   # 2 good
-        "住房和城乡建设 / 没有,X0101,A-ZJJ\n"                  # 3 unknown category
-        "住房和城乡建设,X99,A-ZJJ\n"                           # 4 unknown region
-        "住房和城乡建设,X01,NOPE\n"                            # 5 unknown unit
-        "住房和城乡建设,X01,A-GS\n"                            # 6 inactive unit
-        "住房和城乡建设/市政公用事业/供水,X0101,XD-ZJT\n"      # 7 repeats row 2
-    ))
+    path = write(
+        tmp_path,
+        (
+            "住房和城乡建设 / 市政公用事业 / 供水,X0101,A-ZJJ\n"  # 2 good
+            "住房和城乡建设 / 没有,X0101,A-ZJJ\n"  # 3 unknown category
+            "住房和城乡建设,X99,A-ZJJ\n"  # 4 unknown region
+            "住房和城乡建设,X01,NOPE\n"  # 5 unknown unit
+            "住房和城乡建设,X01,A-GS\n"  # 6 inactive unit
+            "住房和城乡建设/市政公用事业/供水,X0101,XD-ZJT\n"  # 7 repeats row 2
+        ),
+    )
     report = import_catalogue(path)
     assert [e.row for e in report.errors] == [3, 4, 5, 6, 7]
     assert "row 2" in report.errors[-1].en

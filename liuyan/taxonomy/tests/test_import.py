@@ -42,9 +42,27 @@ def test_it_loads_the_default_taxonomy_with_the_national_domains():
     assert report.ok, report.error_lines()
     domains = set(Category.objects.filter(level=1).values_list("name", flat=True))
     assert domains == {
-        "住房和城乡建设", "教育", "人力资源和社会保障", "市场监管", "交通运输", "生态环境", "卫生健康", "农业农村",
-        "公安政法", "民政", "商务", "发展改革", "水利", "文化旅游", "自然资源", "财政税务", "科技工业信息化",
-        "应急管理安全生产", "党务政务", "其他"}
+        "住房和城乡建设",
+        "教育",
+        "人力资源和社会保障",
+        "市场监管",
+        "交通运输",
+        "生态环境",
+        "卫生健康",
+        "农业农村",
+        "公安政法",
+        "民政",
+        "商务",
+        "发展改革",
+        "水利",
+        "文化旅游",
+        "自然资源",
+        "财政税务",
+        "科技工业信息化",
+        "应急管理安全生产",
+        "党务政务",
+        "其他",
+    }
     for domain in Category.objects.filter(level=1):
         assert domain.children.count() >= 3
     utilities = {c.name for c in Category.objects.get(path="住房和城乡建设 / 市政公用事业").children.all()}
@@ -64,13 +82,22 @@ def test_it_is_not_a_copy_of_the_contest_file():
 
 def test_it_fills_blank_cells_from_the_row_above_and_strips_whitespace(tmp_path):
     path = tmp_path / "t.csv"
-    path.write_bytes(("\ufeff" + HEADER + " 教育 , 义务教育 ,入学\n,,课后服务\n, 学前教育\u3000,\n,,入园\n"
-                      "\n民政,,\n").encode("utf-8"))
+    path.write_bytes(
+        ("\ufeff" + HEADER + " 教育 , 义务教育 ,入学\n,,课后服务\n, 学前教育\u3000,\n,,入园\n\n民政,,\n").encode(
+            "utf-8"
+        )
+    )
     report = import_taxonomy(path)
     assert report.ok, report.error_lines()
     assert set(Category.objects.values_list("path", flat=True)) == {
-        "教育", "教育 / 义务教育", "教育 / 义务教育 / 入学", "教育 / 义务教育 / 课后服务",
-        "教育 / 学前教育", "教育 / 学前教育 / 入园", "民政"}
+        "教育",
+        "教育 / 义务教育",
+        "教育 / 义务教育 / 入学",
+        "教育 / 义务教育 / 课后服务",
+        "教育 / 学前教育",
+        "教育 / 学前教育 / 入园",
+        "民政",
+    }
     assert report.created == 7
 
 

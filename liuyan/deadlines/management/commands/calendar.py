@@ -22,14 +22,16 @@ from liuyan.deadlines.models import CalendarDay, CalendarYear, DayKind
 
 
 def _year_range(value: str) -> range:
-    """"2025" or "2024-2026" (inclusive)."""
+    """ "2025" or "2024-2026" (inclusive)."""
     try:
         if "-" in value:
             first, last = (int(part) for part in value.split("-", 1))
         else:
             first = last = int(value)
     except ValueError as exc:
-        raise CommandError(f"年份格式应为 2025 或 2024-2026 / years look like 2025 or 2024-2026, not {value!r}") from exc
+        raise CommandError(
+            f"年份格式应为 2025 或 2024-2026 / years look like 2025 or 2024-2026, not {value!r}"
+        ) from exc
     if first > last:
         raise CommandError(f"年份范围颠倒 / the year range {value!r} is reversed")
     return range(first, last + 1)
@@ -39,7 +41,9 @@ def _date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise CommandError(f"日期无效“{value}”（应为 YYYY-MM-DD） / invalid date {value!r} (expected YYYY-MM-DD)") from exc
+        raise CommandError(
+            f"日期无效“{value}”（应为 YYYY-MM-DD） / invalid date {value!r} (expected YYYY-MM-DD)"
+        ) from exc
 
 
 def _spans(years: list[int]) -> str:
@@ -65,12 +69,17 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True, metavar="{seed,status,add,complete,import}")
 
         seed = sub.add_parser("seed", help="从 chinese_calendar 软件包载入 / load from the chinese_calendar package")
-        seed.add_argument("--years", type=_year_range, default=None,
-                          help="e.g. 2025 or 2024-2026 (default: every year the package covers)")
+        seed.add_argument(
+            "--years",
+            type=_year_range,
+            default=None,
+            help="e.g. 2025 or 2024-2026 (default: every year the package covers)",
+        )
 
         status = sub.add_parser("status", help="已载入和缺失的年份 / years loaded and missing")
-        status.add_argument("--around", type=int, default=1,
-                            help="years before and after the current one to check (default 1)")
+        status.add_argument(
+            "--around", type=int, default=1, help="years before and after the current one to check (default 1)"
+        )
 
         add = sub.add_parser("add", help="管理员添加一天 / add or replace one day (admin)")
         add.add_argument("date", type=_date, help="YYYY-MM-DD")
@@ -85,8 +94,11 @@ class Command(BaseCommand):
         imp = sub.add_parser("import", help="从 CSV 导入 / import a date,kind,name CSV")
         imp.add_argument("file", type=Path)
         imp.add_argument("--complete", action="store_true", help="mark the years in the file complete")
-        imp.add_argument("--replace", action="store_true",
-                         help="remove the other days of those years first (the file is the whole schedule)")
+        imp.add_argument(
+            "--replace",
+            action="store_true",
+            help="remove the other days of those years first (the file is the whole schedule)",
+        )
         imp.add_argument("--note", default="")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -102,12 +114,16 @@ class Command(BaseCommand):
         loaded = [year for year in requested if year in available]
         skipped = [year for year in requested if year not in available]
         changed = seed_calendar_from_package(requested)
-        self.stdout.write(f"已载入 / loaded: {_spans(loaded)} (chinesecalendar {package_version()}); "
-                          f"{changed} 行变更 / rows changed")
+        self.stdout.write(
+            f"已载入 / loaded: {_spans(loaded)} (chinesecalendar {package_version()}); {changed} 行变更 / rows changed"
+        )
         if skipped:
-            self.stdout.write(self.style.WARNING(
-                f"软件包没有这些年份的数据 / the package has no data for: {_spans(skipped)} — "
-                "use `liuyan calendar import FILE --complete` once the State Council publishes them"))
+            self.stdout.write(
+                self.style.WARNING(
+                    f"软件包没有这些年份的数据 / the package has no data for: {_spans(skipped)} — "
+                    "use `liuyan calendar import FILE --complete` once the State Council publishes them"
+                )
+            )
 
     def do_status(self, options: dict[str, Any]) -> None:
         complete = list(CalendarYear.objects.filter(is_complete=True).values_list("year", flat=True))
@@ -120,23 +136,29 @@ class Command(BaseCommand):
             self.stdout.write(f"部分载入 / partial: {_spans(incomplete)}")
         self.stdout.write(f"日历条目 / calendar days: {CalendarDay.objects.count()}")
         if missing:
-            self.stdout.write(self.style.WARNING(
-                f"缺失（仅按周末计算）/ missing (counted as plain weekends): {_spans(missing)}"))
+            self.stdout.write(
+                self.style.WARNING(f"缺失（仅按周末计算）/ missing (counted as plain weekends): {_spans(missing)}")
+            )
         else:
-            self.stdout.write(self.style.SUCCESS(
-                f"{around.start}–{around.stop - 1} 均已载入 / all loaded"))
+            self.stdout.write(self.style.SUCCESS(f"{around.start}–{around.stop - 1} 均已载入 / all loaded"))
 
     def do_add(self, options: dict[str, Any]) -> None:
         day: dt.date = options["date"]
         row = add_day(day, options["kind"], options["name"])
         self.stdout.write(f"已保存 / saved: {row}")
         if day.weekday() < 5 and row.kind == DayKind.WORKDAY:
-            self.stdout.write(self.style.WARNING(
-                "这是周一至周五：该日期按正常工作日计算 / a Monday–Friday: the date now counts as a normal workday"))
+            self.stdout.write(
+                self.style.WARNING(
+                    "这是周一至周五：该日期按正常工作日计算 / a Monday–Friday: the date now counts as a normal workday"
+                )
+            )
         if not CalendarYear.objects.filter(year=day.year, is_complete=True).exists():
-            self.stdout.write(self.style.WARNING(
-                f"{day.year}年尚未标记为完整 / {day.year} is not marked complete yet: "
-                f"run `liuyan calendar complete {day.year}` once all its days are in"))
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{day.year}年尚未标记为完整 / {day.year} is not marked complete yet: "
+                    f"run `liuyan calendar complete {day.year}` once all its days are in"
+                )
+            )
 
     def do_complete(self, options: dict[str, Any]) -> None:
         row = mark_year(options["year"], complete=not options["undo"], note=options["note"])
@@ -144,11 +166,18 @@ class Command(BaseCommand):
 
     def do_import(self, options: dict[str, Any]) -> None:
         rows = read_calendar_csv(options["file"])
-        years = import_calendar_rows(rows, complete=options["complete"], replace=options["replace"],
-                                     note=options["note"] or f"imported from {options['file'].name}")
+        years = import_calendar_rows(
+            rows,
+            complete=options["complete"],
+            replace=options["replace"],
+            note=options["note"] or f"imported from {options['file'].name}",
+        )
         self.stdout.write(f"已导入 / imported: {len(rows)} 行 rows for {_spans(years)}")
         if options["complete"]:
             self.stdout.write(f"已标记完整 / marked complete: {_spans(years)}")
         else:
-            self.stdout.write(self.style.WARNING(
-                "未标记完整；确认后加 --complete / years not marked complete; add --complete when the file is final"))
+            self.stdout.write(
+                self.style.WARNING(
+                    "未标记完整；确认后加 --complete / years not marked complete; add --complete when the file is final"
+                )
+            )

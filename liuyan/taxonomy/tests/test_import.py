@@ -12,7 +12,7 @@ from liuyan.taxonomy.models import Category
 
 pytestmark = pytest.mark.django_db
 
-CONTEST_TAXONOMY = Path(settings.BASE_DIR).parent.parent / "shared/data/tipdm2020c/taxonomy.csv"
+CONTEST_TAXONOMY = Path(settings.SHARED_DATA_DIR) / "tipdm2020c" / "taxonomy.csv"
 HEADER = "一级分类,二级分类,三级分类\n"
 
 

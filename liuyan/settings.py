@@ -25,6 +25,7 @@ def env_int(name: str, default: int) -> int:
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(env("VAR_DIR", str(Path.cwd() / "var"))).resolve()
+VAR_DIR.mkdir(parents=True, exist_ok=True)  # the SQLite file, uploads and static files live here
 # Real third-party data for evaluation (never committed): ../shared/data next to the project root by default.
 SHARED_DATA_DIR = Path(env("SHARED_DATA_DIR", str(BASE_DIR.parent.parent / "shared" / "data"))).resolve()
 

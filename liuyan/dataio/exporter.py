@@ -46,6 +46,7 @@ COLUMNS: list[tuple[str, str]] = [
     ("留言对象编码", "board_code"),
     ("状态", "state"),
     ("公开状态", "public_status"),
+    ("办理单位", "unit"),
 ]
 HEADER = [name for name, _key in COLUMNS]
 
@@ -71,14 +72,18 @@ def parse_day(text: str, *, end: bool = False) -> dt.datetime:
     return moment
 
 
+def with_published_replies(messages: "QuerySet[Message]") -> "QuerySet[Message]":
+    """What `rows_of` reads, fetched in bulk: the related names and the published replies (one query per chunk)."""
+    published = Reply.objects.filter(status=ReplyStatus.PUBLISHED).order_by("published_at", "id")
+    return messages.select_related("board", "category", "region", "unit").prefetch_related(
+        Prefetch("replies", queryset=published, to_attr="published_replies")
+    )
+
+
 def public_messages(filters: ExportFilter) -> "QuerySet[Message]":
     """Messages the public may read: not confidential, in a publicly listed state (never rejected or in review)."""
-    published = Reply.objects.filter(status=ReplyStatus.PUBLISHED).order_by("published_at", "id")
-    messages = (
-        Message.objects.filter(is_public=True, state__in=sorted(PUBLIC_LISTED_STATES))
-        .select_related("board", "category", "region")
-        .prefetch_related(Prefetch("replies", queryset=published, to_attr="published_replies"))
-        .order_by("submitted_at", "id")
+    messages = with_published_replies(
+        Message.objects.filter(is_public=True, state__in=sorted(PUBLIC_LISTED_STATES)).order_by("submitted_at", "id")
     )
     if filters.board is not None:
         messages = messages.filter(board=filters.board)
@@ -111,14 +116,19 @@ class _RegionNames:
 
 
 def export_rows(filters: ExportFilter) -> Iterator[list[Any]]:
-    """One list of cells per public message, in HEADER order, streamed from the database in chunks.
+    """One list of cells per public message matching `filters`, in HEADER order."""
+    return rows_of(public_messages(filters))
+
+
+def rows_of(messages: "QuerySet[Message]") -> Iterator[list[Any]]:
+    """One list of cells per message of a `with_published_replies` query, in HEADER order, streamed in chunks.
 
     Text is the masked public text (public_title / public_body); the nickname is masked too; contact name, phone
     and e-mail are never read. Replies: the published ones only, masked, joined by a blank line; the reply time is
     the latest publication.
     """
     region_name = _RegionNames()
-    for message in public_messages(filters).iterator(chunk_size=_CHUNK):
+    for message in messages.iterator(chunk_size=_CHUNK):
         replies: list[Reply] = getattr(message, "published_replies", [])
         category = message.category
         row: dict[str, Any] = {
@@ -140,6 +150,7 @@ def export_rows(filters: ExportFilter) -> Iterator[list[Any]]:
             "board_code": message.board.code,
             "state": State(message.state).label,
             "public_status": PublicStatus(PUBLIC_STATUS[message.state]).label,
+            "unit": message.unit.name if message.unit is not None else "",
         }
         yield [row[key] for _name, key in COLUMNS]
 

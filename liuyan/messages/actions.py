@@ -297,17 +297,15 @@ def do_submit(
     saved_files: list[Attachment] = []
     try:
         with transaction.atomic():
-            message = Message.objects.create(
-                number=f"tmp-{secrets.token_hex(6)}",
+            message = _create_numbered(
+                query_code=code,
                 source=source,
                 type=type,
                 category=category,
                 region=region,
                 board=board,
-                title=title.strip(),
-                body=body.strip(),
-                public_title=mask_personal_data(title.strip()),
-                public_body=mask_personal_data(body.strip()),
+                title=title,
+                body=body,
                 is_public=is_public,
                 is_urgent=is_urgent,
                 author=author,
@@ -318,9 +316,6 @@ def do_submit(
                 state=S.SUBMITTED,
                 submitted_at=at,
             )
-            message.number = f"{timezone.localtime(at):%Y%m%d}{message.pk:08d}"
-            message.query_code_hash = hash_query_code(message.number, code)
-            Message.objects.filter(pk=message.pk).update(number=message.number, query_code_hash=message.query_code_hash)
             for f in attachments:
                 att = Attachment(message=message, name=f.name[:200], content_type=f.content_type[:100], size=f.size)
                 att.file.save(f.name, f, save=False)  # type: ignore[arg-type]
@@ -354,6 +349,26 @@ def _refuse_repeat(author: Any, phone: str, title: str, body: str, at: dt.dateti
         raise InvalidInput(
             "请勿重复提交相同内容的留言", "you already sent this same message today", code="duplicate_submission"
         )
+
+
+def _create_numbered(
+    *, title: str, body: str, submitted_at: dt.datetime, query_code: str | None, **fields: Any
+) -> Message:
+    """Insert a message with its masked public text and its number: the submission day and the row id
+    (20260302 00001234), unique without a counter table. Call inside a transaction."""
+    message = Message.objects.create(
+        number=f"tmp-{secrets.token_hex(6)}",
+        title=title.strip(),
+        body=body.strip(),
+        public_title=mask_personal_data(title.strip()),
+        public_body=mask_personal_data(body.strip()),
+        submitted_at=submitted_at,
+        **fields,
+    )
+    message.number = f"{timezone.localtime(submitted_at):%Y%m%d}{message.pk:08d}"
+    message.query_code_hash = hash_query_code(message.number, query_code) if query_code else ""
+    Message.objects.filter(pk=message.pk).update(number=message.number, query_code_hash=message.query_code_hash)
+    return message
 
 
 def do_intake(actor: Actor, message: Message, *, at: dt.datetime | None = None) -> Message:
@@ -1005,6 +1020,20 @@ def do_submit_reply(actor: Actor, message: Message, *, body: str, regulations: S
     return reply
 
 
+_STAGE_REVIEWER = {ReviewStage.UNIT: Role.UNIT_HEAD, ReviewStage.PLATFORM: Role.REVIEWER}
+
+
+def _check_review_stage(actor: Actor, message: Message) -> None:
+    """The unit stage of reply review belongs to the unit head, the platform stage to a reviewer."""
+    if _STAGE_REVIEWER.get(ReviewStage(message.review_stage)) != actor.role:
+        raise InvalidTransition(
+            "答复不在您的审核环节",
+            "the reply is not at your review stage",
+            code="wrong_stage",
+            details={"stage": message.review_stage},
+        )
+
+
 def _reply_under_review(message: Message) -> Reply:
     reply = message.replies.filter(status=ReplyStatus.IN_REVIEW).order_by("-created_at").first()
     if reply is None:
@@ -1015,14 +1044,7 @@ def _reply_under_review(message: Message) -> Reply:
 def do_approve_reply(actor: Actor, message: Message, *, note: str = "") -> Message:
     """Unit head approval, then platform review where the board asks for it; the last approval publishes."""
     _begin(actor, message, "approve_reply")
-    stage_role = {ReviewStage.UNIT: Role.UNIT_HEAD, ReviewStage.PLATFORM: Role.REVIEWER}
-    if stage_role.get(ReviewStage(message.review_stage)) != actor.role:
-        raise InvalidTransition(
-            "答复不在您的审核环节",
-            "the reply is not at your review stage",
-            code="wrong_stage",
-            details={"stage": message.review_stage},
-        )
+    _check_review_stage(actor, message)
     reply = _reply_under_review(message)
     at = clock_now()
     with transaction.atomic():
@@ -1065,9 +1087,7 @@ def do_approve_reply(actor: Actor, message: Message, *, note: str = "") -> Messa
 
 def do_send_back_reply(actor: Actor, message: Message, *, reason: str) -> Message:
     _begin(actor, message, "send_back_reply")
-    stage_role = {ReviewStage.UNIT: Role.UNIT_HEAD, ReviewStage.PLATFORM: Role.REVIEWER}
-    if stage_role.get(ReviewStage(message.review_stage)) != actor.role:
-        raise InvalidTransition("答复不在您的审核环节", "the reply is not at your review stage", code="wrong_stage")
+    _check_review_stage(actor, message)
     reason = _required(reason, "退回理由", "reason")
     reply = _reply_under_review(message)
     with transaction.atomic():
@@ -1396,18 +1416,16 @@ def do_import_message(actor: Actor, item: ImportedMessage) -> tuple[Message, boo
         state = S.UNDER_REVIEW
     replied_at = item.replied_at or item.submitted_at
     with transaction.atomic():
-        message = Message.objects.create(
-            number=f"tmp-{secrets.token_hex(6)}",
+        message = _create_numbered(
+            query_code=None,
             external_id=item.external_id,
             source=Source.IMPORT,
             type=item.type,
             category=item.category,
             region=item.region,
             board=item.board,
-            title=item.title.strip(),
-            body=item.body.strip(),
-            public_title=mask_personal_data(item.title.strip()),
-            public_body=mask_personal_data(item.body.strip()),
+            title=item.title,
+            body=item.body,
             nickname=(item.nickname or "网友")[:40],
             state=state,
             submitted_at=item.submitted_at,
@@ -1417,8 +1435,6 @@ def do_import_message(actor: Actor, item: ImportedMessage) -> tuple[Message, boo
             supports=item.supports,
             opposes=item.opposes,
         )
-        message.number = f"{timezone.localtime(item.submitted_at):%Y%m%d}{message.pk:08d}"
-        Message.objects.filter(pk=message.pk).update(number=message.number)
         if item.reply_body:
             Reply.objects.create(
                 message=message,

@@ -1,11 +1,11 @@
 """Import reports (created / updated / skipped counts and bad rows, bilingual) and a CSV/XLSX table reader."""
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
+
+from liuyan.common.tables import open_table
 
 
 class RowError(NamedTuple):
@@ -57,7 +57,7 @@ class ImportReport:
 
 
 @dataclass
-class Table:
+class TableRows:
     """A header and its data rows, each row with its spreadsheet row number; cells are stripped strings."""
 
     columns: list[str]
@@ -82,41 +82,12 @@ def _cell(value: Any) -> str:
     return " ".join(str(value).replace("\u3000", " ").split())
 
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValueError("无法识别文件编码（请使用 UTF-8） / cannot decode the file (use UTF-8)")
-
-
-def read_table(path: str | Path) -> Table:
-    """Read a CSV (UTF-8 with or without BOM, or GB18030) or the first sheet of an XLSX file.
+def read_table(path: str | Path) -> TableRows:
+    """Read a CSV (UTF-8, UTF-16 or GB18030) or the first sheet of an XLSX file, every cell folded to one line of
+    text, for the reference-data importers. A file that cannot be read raises `MalformedFile` (bilingual).
 
     Blank rows are left out but keep their place in the numbering, so row numbers match the spreadsheet.
     """
-    path = Path(path)
-    records: list[list[str]]
-    if path.suffix.lower() in {".xlsx", ".xlsm"}:
-        from openpyxl import load_workbook
-
-        workbook = load_workbook(path, read_only=True, data_only=True)
-        try:
-            sheet = workbook.worksheets[0]
-            records = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        finally:
-            workbook.close()
-    else:
-        text = _decode(path.read_bytes())
-        records = [[_cell(v) for v in row] for row in csv.reader(io.StringIO(text, newline=""))]
-    if not records:
-        return Table(columns=[], rows=[])
-    columns = [c.lstrip("\ufeff") for c in records[0]]
-    rows: list[tuple[int, dict[str, str]]] = []
-    for number, record in enumerate(records[1:], start=2):
-        if not any(record):
-            continue
-        padded = record + [""] * (len(columns) - len(record))
-        rows.append((number, {name: padded[i] for i, name in enumerate(columns) if name}))
-    return Table(columns=columns, rows=rows)
+    with open_table(path) as table:
+        rows = [(number, {name: _cell(value) for name, value in cells.items()}) for number, cells in table.rows]
+        return TableRows(columns=table.columns, rows=rows)

@@ -11,6 +11,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from liuyan.common.clock import now as clock_now
 from liuyan.common.errors import InvalidInput, LiuyanError
 from liuyan.common.reports import ImportReport, RowError
+from liuyan.common.tables import Cell, MalformedFile, Table, open_table
 from liuyan.geo.models import Region, RegionLevel
 from liuyan.geo.region_lookup import find_region
 from liuyan.messages.access import Actor
@@ -21,17 +22,7 @@ from liuyan.orgs.models import Board
 from liuyan.taxonomy.lookup import find_category
 from liuyan.taxonomy.models import Category
 
-from .readers import (
-    EARLIEST,
-    Cell,
-    MalformedFile,
-    Table,
-    cell_text,
-    normalize_id,
-    open_table,
-    parse_count,
-    parse_datetime,
-)
+from .readers import EARLIEST, cell_text, normalize_id, parse_count, parse_datetime
 
 # The contest column format (TipDM Cup 2020 C). Extra columns are ignored.
 COL_ID = "留言编号"

@@ -10,6 +10,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from liuyan.common.tables import MalformedFile, decode_text
 from liuyan.deadlines.clock import invalidate_calendar
 from liuyan.deadlines.models import CalendarDay, CalendarSource, CalendarYear, DayKind
 
@@ -148,13 +149,6 @@ class CalendarRow:
     name: str
 
 
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("gb18030")  # Excel in a Chinese locale saves CSV as GBK
-
-
 def parse_calendar_csv(text: str) -> list[CalendarRow]:
     """Validate a `date,kind,name` CSV (an optional header row is skipped); raise CalendarDataError listing
     every bad row by its line number."""
@@ -221,7 +215,11 @@ def read_calendar_csv(path: Path) -> list[CalendarRow]:
         data = path.read_bytes()
     except OSError as exc:
         raise CalendarDataError([f"无法读取文件 {path}：{exc.strerror} / cannot read {path}: {exc.strerror}"]) from exc
-    return parse_calendar_csv(_decode(data))
+    try:
+        text, _encoding = decode_text(data, path.name)
+    except MalformedFile as exc:
+        raise CalendarDataError([str(exc)]) from exc
+    return parse_calendar_csv(text)
 
 
 def import_calendar_rows(

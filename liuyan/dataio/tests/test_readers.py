@@ -5,15 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from liuyan.dataio.readers import (
-    SOURCE_TZ,
-    MalformedFile,
-    normalize_id,
-    normalize_text,
-    open_table,
-    parse_count,
-    parse_datetime,
-)
+from liuyan.common.tables import MalformedFile, normalize_text, open_table
+from liuyan.dataio.readers import SOURCE_TZ, normalize_id, parse_count, parse_datetime
 
 
 def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0, micro: int = 0):

@@ -3,14 +3,15 @@
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db.models import Q
 from django.utils import timezone
 
 from liuyan.accounts.models import ApiToken, User
+from liuyan.common.commands import LiuyanCommand
 
 
-class Command(BaseCommand):
+class Command(LiuyanCommand):
     help = "API 访问令牌：创建、列出、撤销 / API tokens: create, list, revoke"
 
     def add_arguments(self, parser: ArgumentParser) -> None:

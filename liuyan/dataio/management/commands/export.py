@@ -6,15 +6,16 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any, TextIO
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from tqdm import tqdm
 
+from liuyan.common.commands import LiuyanCommand
 from liuyan.common.errors import LiuyanError
 from liuyan.dataio.exporter import FORMATS, ExportFilter, export_messages, parse_day
 from liuyan.dataio.importer import resolve_board, resolve_region
 
 
-class Command(BaseCommand):
+class Command(LiuyanCommand):
     help = "导出数据 / Export data: `export messages --out FILE` writes public messages to CSV/XLSX"
 
     def add_arguments(self, parser: ArgumentParser) -> None:

@@ -7,10 +7,12 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any, TextIO
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from tqdm import tqdm
 
+from liuyan.common.commands import LiuyanCommand
 from liuyan.common.errors import LiuyanError
+from liuyan.common.tables import open_table
 from liuyan.dataio.importer import (
     ImportOptions,
     MessageImportReport,
@@ -20,13 +22,12 @@ from liuyan.dataio.importer import (
     resolve_board,
     resolve_region,
 )
-from liuyan.dataio.readers import open_table
 from liuyan.messages.models import MessageType
 
 PROGRESS_DELAY_SECONDS = 1.0  # short imports finish before a bar would appear
 
 
-class Command(BaseCommand):
+class Command(LiuyanCommand):
     help = "导入数据 / Import data: `import messages FILE …` loads historical messages (留言) from CSV/XLSX"
 
     def add_arguments(self, parser: ArgumentParser) -> None:

@@ -5,9 +5,10 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from liuyan.common.clock import now
+from liuyan.common.commands import LiuyanCommand
 from liuyan.deadlines.calendar_data import (
     CalendarDataError,
     add_day,
@@ -57,7 +58,7 @@ def _spans(years: list[int]) -> str:
     return ", ".join(parts) or "—"
 
 
-class Command(BaseCommand):
+class Command(LiuyanCommand):
     help = (
         "节假日日历 / the holiday calendar. "
         "seed: load chinese_calendar's data; status: years loaded and missing; "

@@ -3,9 +3,10 @@
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.dateparse import parse_datetime
 
+from liuyan.common.commands import LiuyanCommand
 from liuyan.demo.build import BuildResult, DemoError, build_demo
 from liuyan.messages.states import State
 
@@ -28,7 +29,7 @@ OVERLAY_LABELS = {
 }
 
 
-class Command(BaseCommand):
+class Command(LiuyanCommand):
     help = "构建演示数据：西地省、账号与模拟留言 / Build the demo: the 西地省 province, accounts and simulated messages"
 
     def add_arguments(self, parser: ArgumentParser) -> None:

@@ -4,16 +4,17 @@ import time
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db.models import Count
 
+from liuyan.common.commands import LiuyanCommand
 from liuyan.common.reports import ImportReport
 from liuyan.geo.gazetteer import SAMPLE_GAZETTEER, import_gazetteer
 from liuyan.geo.loader import load_divisions_report
 from liuyan.geo.models import Region, RegionLevel
 
 
-class Command(BaseCommand):
+class Command(LiuyanCommand):
     help = "地区数据：加载行政区划、导入自定义地名、查看状态 / Regions: load divisions, import a gazetteer, status"
 
     def add_arguments(self, parser: ArgumentParser) -> None:

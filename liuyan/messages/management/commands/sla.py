@@ -4,13 +4,14 @@ import json
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.dateparse import parse_datetime
 
+from liuyan.common.commands import LiuyanCommand
 from liuyan.messages.sla import tick
 
 
-class Command(BaseCommand):
+class Command(LiuyanCommand):
     help = "Deadline ladder: warning lights, 催办, 通报, auto-close and auto-archive."
 
     def add_arguments(self, parser: ArgumentParser) -> None:

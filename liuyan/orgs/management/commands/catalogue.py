@@ -3,14 +3,15 @@
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from liuyan.common.commands import LiuyanCommand
 from liuyan.geo.models import Region
 from liuyan.orgs.catalogue import catalogue_history, import_catalogue, responsible_entry
 from liuyan.taxonomy.models import Category
 
 
-class Command(BaseCommand):
+class Command(LiuyanCommand):
     help = "派单目录：导入、查询 / Responsibility catalogue: import a file, look up who is responsible"
 
     def add_arguments(self, parser: ArgumentParser) -> None:

@@ -3,15 +3,16 @@
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db.models import Count
 
+from liuyan.common.commands import LiuyanCommand
 from liuyan.common.reports import ImportReport
 from liuyan.taxonomy.importer import import_taxonomy, load_default_taxonomy
 from liuyan.taxonomy.models import Category
 
 
-class Command(BaseCommand):
+class Command(LiuyanCommand):
     help = "分类体系：导入或加载默认分类 / Category taxonomy: import a file or load the default one"
 
     def add_arguments(self, parser: ArgumentParser) -> None:

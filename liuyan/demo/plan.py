@@ -18,7 +18,8 @@ from liuyan.demo.reference import COUNTIES_WITH_BUREAUS, HANDLE_WORKING_DAYS, UT
 from liuyan.demo.users import Staff
 from liuyan.geo.models import Region
 from liuyan.messages.models import RejectReason, ReturnBasis, Satisfaction, SupervisionLevel
-from liuyan.orgs.models import Board, CatalogueEntry, Unit
+from liuyan.orgs.catalogue import CurrentCatalogue
+from liuyan.orgs.models import Board, Unit
 from liuyan.taxonomy.models import Category
 
 # Who acts decides when a step may happen: staff in office hours on working days, citizens from early morning to
@@ -168,38 +169,6 @@ class _Timeline:
         return len(self.items)
 
 
-class CatalogueIndex:
-    """The current responsibility catalogue in memory, answering like `liuyan.orgs.catalogue.responsible_unit`
-    (nearest region first, then nearest category) without two queries per look-up."""
-
-    def __init__(self) -> None:
-        entries = CatalogueEntry.objects.filter(valid_to=None, unit__is_active=True).select_related("unit")
-        self.units = {(e.category_id, e.region_id): e.unit for e in entries}
-        self.category_parent: dict[int, int | None] = dict(Category.objects.values_list("pk", "parent_id"))
-        self.region_parent: dict[int, int | None] = dict(Region.objects.values_list("pk", "parent_id"))
-        self._memo: dict[tuple[int, int], Unit | None] = {}
-
-    @staticmethod
-    def _chain(pk: int | None, parent: dict[int, int | None]) -> list[int]:
-        chain: list[int] = []
-        while pk is not None and pk not in chain:
-            chain.append(pk)
-            pk = parent.get(pk)
-        return chain
-
-    def unit(self, category_id: int, region_id: int) -> Unit | None:
-        key = (category_id, region_id)
-        if key not in self._memo:
-            categories = self._chain(category_id, self.category_parent)
-            found = None
-            for region in self._chain(region_id, self.region_parent):
-                found = next((self.units[(c, region)] for c in categories if (c, region) in self.units), None)
-                if found is not None:
-                    break
-            self._memo[key] = found
-        return self._memo[key]
-
-
 def schedule(seed: int, size: int) -> list[str]:
     """Scenario of each case index: every scenario once first (small builds reach every state), then quotas."""
     rng = random.Random(f"{seed}:schedule")
@@ -239,7 +208,7 @@ class Planner:
         # 住建 topics (not the 城管 ones) in A市 counties without bureaus of their own.
         capital = province.cities[0]
         self.showcase_counties = [c for c in province.counties[capital.pk] if c.code not in COUNTIES_WITH_BUREAUS]
-        self.catalogue = CatalogueIndex()
+        self.catalogue = CurrentCatalogue()
         self.windows = Windows.from_settings()
         self._working: dict[dt.date, bool] = {}
 

@@ -1,8 +1,9 @@
 """The responsibility catalogue (派单目录): who handles a category in a region, with the full history of changes."""
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
@@ -19,6 +20,9 @@ if TYPE_CHECKING:
     from liuyan.accounts.models import User
 
 CATALOGUE_COLUMNS = ["category_path", "region_code", "unit_code"]
+C = TypeVar("C")
+R = TypeVar("R")
+T = TypeVar("T")
 
 
 def _require_saved(category: Category, region: Region, unit: Unit | None = None) -> None:
@@ -90,6 +94,19 @@ def _region_codes(region: Region) -> list[str]:
     return [r.code for r in node.ancestors()]
 
 
+def first_in_fallback_order(
+    entries: Mapping[tuple[C, R], T], categories: Sequence[C], regions: Sequence[R]
+) -> T | None:
+    """The catalogue's one fallback rule: for each region from the message's own upward (county → city →
+    province → 中国), try the category and then its parent categories; the first entry found wins."""
+    for region in regions:
+        for category in categories:
+            found = entries.get((category, region))
+            if found is not None:
+                return found
+    return None
+
+
 def responsible_entry(
     category: Category | None, region: Region | None, at: dt.datetime | None = None
 ) -> CatalogueEntry | None:
@@ -99,16 +116,18 @@ def responsible_entry(
     node = Category.objects.select_related("parent__parent__parent").filter(pk=category.pk).first()
     if node is None:
         return None
-    category_rank = {c.pk: i for i, c in enumerate(node.ancestors())}
-    region_rank = {code: i for i, code in enumerate(_region_codes(region))}
-    entries = CatalogueEntry.objects.filter(
-        category_id__in=list(category_rank), region__code__in=list(region_rank)
-    ).select_related("unit", "region", "category")
+    category_ids = [c.pk for c in node.ancestors()]
+    region_codes = _region_codes(region)
+    entries = CatalogueEntry.objects.filter(category_id__in=category_ids, region__code__in=region_codes).select_related(
+        "unit", "region", "category"
+    )
     if at is None:
         entries = entries.filter(valid_to=None, unit__is_active=True)
     else:
         entries = entries.filter(Q(valid_to=None) | Q(valid_to__gt=at), valid_from__lte=at)
-    return min(entries, key=lambda e: (region_rank[e.region.code], category_rank[e.category_id], -e.pk), default=None)
+    # Ordered by pk, so on a tie the newest entry is the one kept.
+    by_key = {(e.category_id, e.region.code): e for e in entries.order_by("pk")}
+    return first_in_fallback_order(by_key, category_ids, region_codes)
 
 
 def responsible_unit(category: Category | None, region: Region | None, at: dt.datetime | None = None) -> Unit | None:
@@ -119,6 +138,34 @@ def responsible_unit(category: Category | None, region: Region | None, at: dt.da
     """
     entry = responsible_entry(category, region, at)
     return entry.unit if entry is not None else None
+
+
+class CurrentCatalogue:
+    """The current catalogue held in memory (three queries up front), answering exactly like `responsible_unit`
+    without queries per look-up: for batch work such as routing or simulating many messages."""
+
+    def __init__(self) -> None:
+        entries = CatalogueEntry.objects.filter(valid_to=None, unit__is_active=True).select_related("unit")
+        self._units = {(e.category_id, e.region_id): e.unit for e in entries.order_by("pk")}
+        self._category_parent: dict[int, int | None] = dict(Category.objects.values_list("pk", "parent_id"))
+        self._region_parent: dict[int, int | None] = dict(Region.objects.values_list("pk", "parent_id"))
+        self._memo: dict[tuple[int, int], Unit | None] = {}
+
+    @staticmethod
+    def _chain(pk: int | None, parent: dict[int, int | None]) -> list[int]:
+        chain: list[int] = []
+        while pk is not None and pk not in chain:  # `not in chain` guards against a cycle in bad data
+            chain.append(pk)
+            pk = parent.get(pk)
+        return chain
+
+    def unit(self, category_id: int, region_id: int) -> Unit | None:
+        key = (category_id, region_id)
+        if key not in self._memo:
+            categories = self._chain(category_id, self._category_parent)
+            regions = self._chain(region_id, self._region_parent)
+            self._memo[key] = first_in_fallback_order(self._units, categories, regions)
+        return self._memo[key]
 
 
 def catalogue_history(category: Category, region: Region) -> QuerySet[CatalogueEntry]:

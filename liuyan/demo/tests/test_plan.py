@@ -6,12 +6,12 @@ import pytest
 
 from liuyan.demo import corpus
 from liuyan.demo.build import BuildResult
-from liuyan.demo.plan import HISTORY_DAYS, SCENARIO_WEIGHTS, CatalogueIndex, Planner, cases, schedule
+from liuyan.demo.plan import HISTORY_DAYS, SCENARIO_WEIGHTS, Planner, cases, schedule
 from liuyan.demo.reference import COUNTIES_WITH_BUREAUS, PROVINCE_CODE, ReferenceReport, build_province
 from liuyan.demo.tests.conftest import AS_OF, SEED
 from liuyan.demo.users import ensure_users
 from liuyan.geo.models import Region
-from liuyan.orgs.catalogue import responsible_unit
+from liuyan.orgs.catalogue import CurrentCatalogue, responsible_unit
 from liuyan.taxonomy.models import Category
 
 
@@ -24,8 +24,8 @@ def test_it_schedules_every_scenario_first_then_by_weight() -> None:
 
 
 @pytest.mark.django_db
-def test_the_catalogue_index_answers_like_the_catalogue(demo: BuildResult) -> None:
-    index = CatalogueIndex()
+def test_the_in_memory_catalogue_answers_like_the_catalogue_on_the_demo_province(demo: BuildResult) -> None:
+    index = CurrentCatalogue()
     regions = list(Region.objects.filter(code__in=[PROVINCE_CODE, "X0101", "X010103", "X0102", *COUNTIES_WITH_BUREAUS]))
     for path in {t.category for t in corpus.TOPICS}:
         category = Category.objects.get(path=path)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from liuyan.common.clock import frozen_at
 from liuyan.common.errors import InvalidInput
 from liuyan.orgs.catalogue import (
+    CurrentCatalogue,
     catalogue_history,
     end_responsibility,
     import_catalogue,
@@ -116,6 +117,24 @@ def test_it_skips_inactive_units_in_current_lookups(world):
     world.city_unit.is_active = False
     world.city_unit.save()
     assert responsible_unit(world.leaf, world.city) == world.province_unit
+
+
+def test_the_in_memory_catalogue_answers_like_the_database_lookup(world, django_assert_num_queries):
+    set_responsible_unit(world.leaf, world.province, world.province_unit)
+    set_responsible_unit(world.sub, world.city, world.city_unit)
+    set_responsible_unit(world.domain, world.china, world.other_unit)
+    set_responsible_unit(world.leaf, world.district, world.district_unit)
+    world.district_unit.is_active = False
+    world.district_unit.save()
+    current = CurrentCatalogue()
+    regions = [world.china, world.province, world.city, world.district, world.other_district]
+    categories = [world.domain, world.sub, world.leaf, world.other_leaf]
+    with django_assert_num_queries(0):
+        answers = {(c.pk, r.pk): current.unit(c.pk, r.pk) for c in categories for r in regions}
+    for c in categories:
+        for r in regions:
+            assert answers[(c.pk, r.pk)] == responsible_unit(c, r), (c.path, r.code)
+    assert answers[(world.leaf.pk, world.district.pk)] == world.city_unit  # inactive district unit skipped
 
 
 def test_it_needs_only_a_few_queries(world, django_assert_max_num_queries):

@@ -6,12 +6,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from liuyan.accounts.models import PLATFORM_ROLES, Role, User
+from liuyan.common import ratelimit
 from liuyan.common.clock import now
-from liuyan.common.errors import Forbidden, NotFound, RateLimited
+from liuyan.common.errors import Forbidden, NotFound
 from liuyan.messages.models import Assignment, Message
 from liuyan.messages.querycode import hash_query_code
 from liuyan.messages.states import PUBLIC_LISTED_STATES
@@ -162,14 +162,10 @@ def access_by_query_code(number: str, code: str, *, client: str = "") -> Message
     if not number or not code:
         raise NotFound("请输入留言编号和查询码", "enter the message number and the query code", code="missing_code")
     keys = [f"track-fail:n:{number}"] + ([f"track-fail:c:{client}"] if client else [])
-    limit = settings.TRACK_ATTEMPTS_PER_HOUR
-    if any((cache.get(k) or 0) >= limit for k in keys):
-        raise RateLimited("查询过于频繁，请一小时后再试", "too many attempts; try again in an hour")
+    ratelimit.check([(k, settings.TRACK_ATTEMPTS_PER_HOUR) for k in keys])
     message = Message.objects.select_related("board", "category", "region", "unit").filter(number=number).first()
     if message is None or not message.query_code_hash or message.query_code_hash != hash_query_code(number, code):
-        for k in keys:
-            cache.add(k, 0, 3600)
-            cache.incr(k)
+        ratelimit.hit(keys)
         raise NotFound("留言编号或查询码不正确", "wrong message number or query code", code="wrong_code")
     if message.closed_at is not None and now() > message.closed_at + dt.timedelta(days=settings.QUERY_CODE_TTL_DAYS):
         raise Forbidden(

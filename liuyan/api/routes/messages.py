@@ -6,7 +6,7 @@ from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Query, Router, Status, UploadedFile
 
 from liuyan.accounts.models import STAFF_ROLES, Role, User
-from liuyan.api import lookups, ratelimit
+from liuyan.api import lookups
 from liuyan.api.auth import ANONYMOUS_OK, AUTH_OPTIONAL, user_of, via
 from liuyan.api.errors import ERROR_STATUSES, ErrorOut
 from liuyan.api.filters import MessageFilters, Paging, apply_filters
@@ -19,6 +19,7 @@ from liuyan.api.present import (
     viewer_for,
 )
 from liuyan.api.schemas import MessageDetail, MessagePage, SubmitForm, SubmitIn, SubmitOut
+from liuyan.common import ratelimit
 from liuyan.common.errors import NotFound
 from liuyan.common.net import client_ip
 from liuyan.messages import actions

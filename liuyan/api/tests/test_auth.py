@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 
 from liuyan.accounts.models import ApiToken, Role, User
-from liuyan.api import ratelimit
 from liuyan.api.tests.conftest import Api, err
+from liuyan.common import ratelimit
 from tests.world import PASSWORD
 
 

@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from liuyan.api import ratelimit
 from liuyan.api.tests.conftest import Api, db_counts, err
+from liuyan.common import ratelimit
 from liuyan.messages.models import Attachment, Message, Source
 from liuyan.messages.querycode import hash_query_code
 

@@ -1,4 +1,5 @@
-"""Fixed-window rate limits kept in Django's cache (shared between processes when the cache is Redis)."""
+"""Fixed-window rate limits kept in Django's cache (shared between processes when the cache is Redis): API and
+portal submissions, logins, registrations, and 查询码 guesses."""
 
 import time
 from collections.abc import Sequence

@@ -52,11 +52,17 @@ AnyUser = User | AnonymousUser
 
 
 def _unit_scope(user: User) -> list[int]:
-    """Units whose messages a unit staff member sees: their unit, plus sub-units for heads."""
+    """Units whose messages a unit staff member sees: their unit, plus sub-units for heads.
+
+    Remembered on the user object: one request asks several times (visibility, personal data, every action's
+    scope check), and the unit tree walk costs a query per level."""
     assert user.unit is not None
-    if user.role == Role.UNIT_HEAD:
-        return user.unit.descendant_ids()
-    return [user.unit.pk]
+    cached: tuple[int, str, list[int]] | None = getattr(user, "_liuyan_unit_scope", None)
+    if cached is not None and cached[:2] == (user.unit.pk, user.role):
+        return cached[2]
+    scope = user.unit.descendant_ids() if user.role == Role.UNIT_HEAD else [user.unit.pk]
+    user._liuyan_unit_scope = (user.unit.pk, user.role, scope)  # type: ignore[attr-defined]
+    return scope
 
 
 def _region_q(user: User, prefix: str = "") -> Q:

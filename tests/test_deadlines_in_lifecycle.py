@@ -105,7 +105,7 @@ def test_the_ladder_turns_yellow_then_red_then_urges_then_reports(world: World) 
     assert tick(at(2025, 10, 24, 10, 0)).reported == 1  # 通报 five working days after it
     m.refresh_from_db()
     assert (m.urge_count, m.supervision_level, m.sla_stage) == (1, SupervisionLevel.KEY, 4)
-    assert tick(at(2025, 11, 30, 10, 0)).as_dict() == {k: 0 for k in tick(at(2025, 11, 30)).as_dict()}
+    assert set(tick(at(2025, 11, 30, 10, 0)).as_dict().values()) == {0}  # top of the ladder: nothing more to do
     actions = list(Event.objects.filter(message=m).values_list("action", flat=True))
     assert actions[-4:] == ["sla_light", "sla_light", "urge", "supervise"]
     assert Notification.objects.filter(message=m, kind="overdue", unit=world.a_housing).count() == 1

@@ -12,9 +12,9 @@ from liuyan.accounts.models import PLATFORM_ROLES, Role, User
 from liuyan.common import ratelimit
 from liuyan.common.clock import now
 from liuyan.common.errors import Forbidden, NotFound
-from liuyan.messages.models import Assignment, Message
+from liuyan.messages.models import REVIEWER_OF_STAGE, Assignment, Message, ReviewStage
 from liuyan.messages.querycode import hash_query_code
-from liuyan.messages.states import PUBLIC_LISTED_STATES
+from liuyan.messages.states import PUBLIC_LISTED_STATES, allowed_actions
 from liuyan.orgs.models import Unit
 
 
@@ -152,6 +152,23 @@ def check_scope(actor: Actor, message: Message, action: str) -> None:
             raise Forbidden("该留言不在您的管辖地区", "this message is outside your region", code="foreign_region")
         return
     raise Forbidden("无权操作", "you may not do this", code="forbidden")
+
+
+def open_actions(actor: Actor, message: Message) -> list[str]:
+    """What `actor` may do to `message` now: the transition table for the role and state, narrowed by scope
+    (own message, unit, region) and by whose turn it is to review a reply."""
+    out: list[str] = []
+    for action in allowed_actions(message.state, actor.role):
+        if action in ("approve_reply", "send_back_reply") and (
+            REVIEWER_OF_STAGE.get(ReviewStage(message.review_stage)) != actor.role
+        ):
+            continue
+        try:
+            check_scope(actor, message, action)
+        except (Forbidden, NotFound):
+            continue
+        out.append(action)
+    return out
 
 
 # Actions a co-handling (协办) unit may take; everything else needs the main unit.

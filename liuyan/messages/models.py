@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from liuyan.accounts.models import Role
 from liuyan.messages.states import HANDLING_STATES, PUBLIC_STATUS, State
 
 TITLE_MAX = 100
@@ -60,6 +61,10 @@ class ReviewStage(models.TextChoices):
     NONE = "", "—"
     UNIT = "unit", "单位审核 Unit head"
     PLATFORM = "platform", "平台审核 Platform"
+
+
+# Whose turn it is at each stage of reply review.
+REVIEWER_OF_STAGE: dict[str, str] = {ReviewStage.UNIT: Role.UNIT_HEAD, ReviewStage.PLATFORM: Role.REVIEWER}
 
 
 class Message(models.Model):

@@ -14,11 +14,11 @@ from ninja import Router, Status
 from liuyan.accounts.models import STAFF_ROLES, ApiToken, Role, User
 from liuyan.api.auth import AUTH_REQUIRED, require_user
 from liuyan.api.errors import ERROR_STATUSES, AlreadyExists, ErrorOut
-from liuyan.api.present import choice, region_ref, unit_ref
 from liuyan.api.schemas import MeOut, RegisterIn, TokenIn, TokenOut
 from liuyan.common import ratelimit
 from liuyan.common.errors import InvalidInput, NotAuthenticated
 from liuyan.common.net import client_ip
+from liuyan.messages.present import choice, region_ref, unit_ref
 
 router = Router(tags=["accounts"])
 

@@ -9,7 +9,6 @@ from ninja import Body, Router
 from liuyan.api import lookups
 from liuyan.api.auth import AUTH_REQUIRED, require_user, user_of
 from liuyan.api.errors import ERROR_STATUSES, ErrorOut
-from liuyan.api.present import message_detail, viewer_for
 from liuyan.api.routes.messages import find_message
 from liuyan.api.schemas import (
     ActionIn,
@@ -43,6 +42,7 @@ from liuyan.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from liuyan.messages import actions
 from liuyan.messages.access import Actor
 from liuyan.messages.models import Message
+from liuyan.messages.present import message_detail, viewer_for
 
 router = Router(tags=["lifecycle"])
 

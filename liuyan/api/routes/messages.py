@@ -10,14 +10,6 @@ from liuyan.api import lookups
 from liuyan.api.auth import ANONYMOUS_OK, AUTH_OPTIONAL, user_of, via
 from liuyan.api.errors import ERROR_STATUSES, ErrorOut
 from liuyan.api.filters import MessageFilters, Paging, apply_filters
-from liuyan.api.present import (
-    LIST_RELATED,
-    choice,
-    list_item_for,
-    message_detail,
-    personal_list_view,
-    viewer_for,
-)
 from liuyan.api.schemas import MessageDetail, MessagePage, SubmitForm, SubmitIn, SubmitOut
 from liuyan.common import ratelimit
 from liuyan.common.errors import NotFound
@@ -25,6 +17,14 @@ from liuyan.common.net import client_ip
 from liuyan.messages import actions
 from liuyan.messages.access import Actor, access_message_for, sees_personal_data, visible_messages_for
 from liuyan.messages.models import Attachment, Message, Source
+from liuyan.messages.present import (
+    LIST_RELATED,
+    choice,
+    list_item_for,
+    message_detail,
+    personal_list_view,
+    viewer_for,
+)
 from liuyan.messages.states import PUBLIC_STATUS, PublicStatus
 
 router = Router(tags=["messages"])

@@ -2,32 +2,19 @@
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from liuyan.accounts.models import PLATFORM_ROLES, UNIT_ROLES, User
 from liuyan.api.auth import AUTH_REQUIRED, require_user
 from liuyan.api.errors import ERROR_STATUSES, ErrorOut
 from liuyan.api.filters import Paging
 from liuyan.api.schemas import NotificationOut, NotificationPage
 from liuyan.common.clock import now
 from liuyan.common.errors import NotFound
-from liuyan.messages.access import visible_messages_for
+from liuyan.notify.inbox import notifications_for
 from liuyan.notify.models import Notification
 
 router = Router(tags=["notifications"])
-
-
-def notifications_for(user: User) -> "QuerySet[Notification]":
-    """Mine (recipient), my unit's (unit staff) and my role's (platform staff, within my region's messages)."""
-    mine = Q(recipient=user)
-    if user.role in UNIT_ROLES and user.unit_id is not None:
-        mine |= Q(unit_id=user.unit_id)
-    if user.role in PLATFORM_ROLES:
-        in_reach = Q(message__isnull=True) | Q(message__in=visible_messages_for(user).values("pk"))
-        mine |= Q(role=user.role) & in_reach
-    return Notification.objects.filter(mine)
 
 
 def _out(n: Notification) -> dict[str, Any]:

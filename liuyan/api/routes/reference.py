@@ -10,9 +10,9 @@ from liuyan.api import lookups
 from liuyan.api.auth import ANONYMOUS_OK, AUTH_OPTIONAL
 from liuyan.api.errors import ERROR_STATUSES, ErrorOut
 from liuyan.api.filters import Paging
-from liuyan.api.present import category_ref, region_ref, unit_ref
 from liuyan.api.schemas import BoardPage, CatalogueOut, CategoryPage, RegionDetail, RegionPage, UnitPage
 from liuyan.geo.models import Region
+from liuyan.messages.present import category_ref, region_ref, unit_ref
 from liuyan.orgs.catalogue import responsible_entry
 from liuyan.orgs.models import Board, Unit
 from liuyan.taxonomy.models import Category

@@ -216,7 +216,7 @@ def prepare(world: World, case: Case) -> tuple[Message, dict[str, Any]]:
 
 
 def test_every_lifecycle_action_has_an_endpoint():
-    from liuyan.api.present import ACTION_PATHS
+    from liuyan.messages.present import ACTION_PATHS
 
     assert sorted(c.path for c in CASES) == sorted(ACTION_PATHS.values())
 

@@ -1,7 +1,7 @@
 """The OpenAPI document and the docs page."""
 
 from liuyan.api.api import api
-from liuyan.api.present import ACTION_PATHS
+from liuyan.messages.present import ACTION_PATHS
 
 
 def test_it_serves_the_openapi_document_at_a_stable_url(db, anon):

@@ -10,6 +10,7 @@ from liuyan.common.errors import InvalidTransition
 from liuyan.messages.access import Actor
 from liuyan.messages.actions.engine import S, begin, commit, required
 from liuyan.messages.models import (
+    REVIEWER_OF_STAGE,
     Message,
     Reply,
     ReplyKind,
@@ -49,12 +50,9 @@ def do_submit_reply(actor: Actor, message: Message, *, body: str, regulations: S
     return reply
 
 
-_STAGE_REVIEWER = {ReviewStage.UNIT: Role.UNIT_HEAD, ReviewStage.PLATFORM: Role.REVIEWER}
-
-
 def _check_review_stage(actor: Actor, message: Message) -> None:
     """The unit stage of reply review belongs to the unit head, the platform stage to a reviewer."""
-    if _STAGE_REVIEWER.get(ReviewStage(message.review_stage)) != actor.role:
+    if REVIEWER_OF_STAGE.get(ReviewStage(message.review_stage)) != actor.role:
         raise InvalidTransition(
             "答复不在您的审核环节",
             "the reply is not at your review stage",

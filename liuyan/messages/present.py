@@ -1,4 +1,4 @@
-"""How a message looks to one viewer: public (masked), its author, or staff — the API's only privacy filter."""
+"""How a message looks to one viewer (public, its author, staff): the one privacy filter of the API and the portal."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -8,9 +8,8 @@ from django.db.models import Prefetch
 from django.urls import reverse
 
 from liuyan.accounts.models import STAFF_ROLES, Role, User
-from liuyan.common.errors import LiuyanError
 from liuyan.geo.models import Region
-from liuyan.messages.access import Actor, check_scope, sees_personal_data
+from liuyan.messages.access import Actor, open_actions, sees_personal_data
 from liuyan.messages.models import (
     Assignment,
     ContactLog,
@@ -22,12 +21,11 @@ from liuyan.messages.models import (
     Rating,
     Reply,
     ReplyStatus,
-    ReviewStage,
     Satisfaction,
     WarningLight,
 )
 from liuyan.messages.privacy import mask_name, mask_personal_data, mask_phone
-from liuyan.messages.states import CREATION_ACTIONS, PUBLIC_STATUS, TRANSITIONS, PublicStatus, State, allowed_actions
+from liuyan.messages.states import CREATION_ACTIONS, PUBLIC_STATUS, TRANSITIONS, PublicStatus, State
 from liuyan.orgs.models import Board, Unit
 from liuyan.taxonomy.models import Category
 
@@ -277,27 +275,17 @@ ACTION_PATHS: dict[str, str] = {
     "flag_key": "flag-key",
 }
 TRACK_PATHS = {"rate": "rate", "follow_up": "follow-up", "resume": "supplement"}
-_REVIEW_ROLE = {ReviewStage.UNIT: Role.UNIT_HEAD, ReviewStage.PLATFORM: Role.REVIEWER}
 
 
 def allowed_for(actor: Actor | None, message: Message, api_root: str) -> list[dict[str, str]]:
-    """The transition table for the actor's role and the message's state, narrowed by the scope check."""
+    """The actions open to the actor (`open_actions`) with the API path that takes each one."""
     if actor is None:
         return []
     out: list[dict[str, str]] = []
-    for action in allowed_actions(message.state, actor.role):
+    for action in open_actions(actor, message):
         if action not in ACTION_PATHS:
             continue  # system-only actions
         if actor.proven_message_id is not None and action not in TRACK_PATHS:
-            continue
-        try:
-            check_scope(actor, message, action)
-        except LiuyanError:
-            continue
-        if (
-            action in ("approve_reply", "send_back_reply")
-            and _REVIEW_ROLE.get(ReviewStage(message.review_stage)) != actor.role
-        ):
             continue
         t = TRANSITIONS[action]
         if actor.proven_message_id is not None:

@@ -1,0 +1,18 @@
+"""Whose notifications are whose: a person's own, their unit's, and their platform role's (the one home of the rule)."""
+
+from django.db.models import Q, QuerySet
+
+from liuyan.accounts.models import PLATFORM_ROLES, UNIT_ROLES, User
+from liuyan.messages.access import visible_messages_for
+from liuyan.notify.models import Notification
+
+
+def notifications_for(user: User) -> "QuerySet[Notification]":
+    """Mine (recipient), my unit's (unit staff) and my role's (platform staff, within my region's messages)."""
+    mine = Q(recipient=user)
+    if user.role in UNIT_ROLES and user.unit_id is not None:
+        mine |= Q(unit_id=user.unit_id)
+    if user.role in PLATFORM_ROLES:
+        in_reach = Q(message__isnull=True) | Q(message__in=visible_messages_for(user).values("pk"))
+        mine |= Q(role=user.role) & in_reach
+    return Notification.objects.filter(mine)

@@ -10,7 +10,19 @@ from liuyan.notify.models import Notification
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin[Notification]):
-    list_display = ("title", "kind", "recipient", "unit", "role", "contact", "created_at", "read_at", "delivered_at")
+    list_display = (
+        "title",
+        "kind",
+        "recipient",
+        "unit",
+        "role",
+        "contact",
+        "created_at",
+        "read_at",
+        "delivered_at",
+        "delivery",
+        "attempts",
+    )
     list_filter = ("kind", "role")
     search_fields = ("title", "message__number")
     list_select_related = ("recipient", "unit")

@@ -1,7 +1,8 @@
-"""Notifications queued by lifecycle actions: in-app inbox rows, delivered by e-mail/SMS senders later."""
+"""Notifications queued by lifecycle actions: in-app inbox rows, also e-mailed by `liuyan notify send`."""
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 
@@ -23,11 +24,30 @@ class Notification(models.Model):
     body = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # E-mail delivery (liuyan.notify.deliver): `delivered_at` is set when a sender claims the row and stays set
+    # once it is processed; `delivery` says how it went.
     delivered_at = models.DateTimeField(null=True, blank=True)
+    delivery = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text='"" pending · "sending" claimed · "email:N" sent to N addresses · "none" nobody to e-mail · '
+        '"retry: …" last attempt failed, will retry · "failed: …" gave up',
+    )
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="E-mail delivery attempts so far")
+    next_attempt_at = models.DateTimeField(null=True, blank=True, help_text="No retry before this time")
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["recipient", "read_at"]), models.Index(fields=["unit", "read_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            models.Index(fields=["unit", "read_at"]),
+            # The sender's work list stays small however many rows have been delivered.
+            models.Index(
+                fields=["created_at"],
+                name="notify_undelivered_idx",
+                condition=Q(delivered_at__isnull=True) | Q(delivery="sending"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -37,6 +37,10 @@ USING_DEMO_SECRET = SECRET_KEY == _DEMO_SECRET  # `liuyan check --deploy` warns 
 ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",")]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+# The name the portal shows (Chinese, English), e.g. "西地省网上留言板".
+SITE_NAME = env("SITE_NAME", "网上留言板")
+SITE_NAME_EN = env("SITE_NAME_EN", "Online Message Board")
+LOGIN_URL = "web:login"
 
 # Behind a TLS-terminating load balancer in production: LIUYAN_HTTPS=1.
 HTTPS = env_bool("HTTPS", False)
@@ -62,6 +66,7 @@ INSTALLED_APPS = [
     "liuyan.messages",
     "liuyan.notify",
     "liuyan.api",
+    "liuyan.web",
     "liuyan.dataio",
     "liuyan.demo",
 ]
@@ -70,12 +75,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "liuyan.web.i18n.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "liuyan.web.errors.PortalErrorMiddleware",
 ]
 
 ROOT_URLCONF = "liuyan.urls"
@@ -91,6 +97,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "liuyan.web.context.portal",
             ]
         },
     }

@@ -26,15 +26,3 @@ def test_the_models_and_migrations_agree(db: None) -> None:
     from django.core.management import call_command
 
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
-
-
-def test_it_serves_a_landing_page_with_the_demo_logins_in_demo_mode(db: None, settings: object, tmp_path: Path) -> None:
-    from django.test import Client
-
-    settings.VAR_DIR = tmp_path  # type: ignore[attr-defined]
-    (tmp_path / "demo-logins.txt").write_text("reviewer  liuyan-demo", encoding="utf-8")
-    settings.DEMO_MODE = False  # type: ignore[attr-defined]
-    page = Client().get("/")
-    assert page.status_code == 200 and "接口文档" in page.content.decode() and "reviewer" not in page.content.decode()
-    settings.DEMO_MODE = True  # type: ignore[attr-defined]
-    assert "reviewer  liuyan-demo" in Client().get("/").content.decode()

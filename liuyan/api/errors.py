@@ -30,13 +30,6 @@ class ErrorOut(Schema):
 ERROR_STATUSES = frozenset({400, 401, 403, 404, 409, 413, 422, 429, 500, 503})
 
 
-class AlreadyExists(LiuyanError):
-    """An account with this phone number or e-mail address exists already."""
-
-    code = "already_exists"
-    status = 409
-
-
 class InvalidToken(LiuyanError):
     code = "invalid_token"
     status = 401

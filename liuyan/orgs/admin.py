@@ -13,7 +13,7 @@ from liuyan.geo.models import Region
 from liuyan.taxonomy.models import Category
 
 from .catalogue import end_responsibility, set_responsible_unit
-from .models import Board, CatalogueEntry, Unit
+from .models import Board, CatalogueEntry, ReplyTemplate, Unit
 
 
 @admin.register(Unit)
@@ -154,3 +154,12 @@ class CatalogueEntryAdmin(admin.ModelAdmin[CatalogueEntry]):
             if end_responsibility(entry.category, entry.region, by=user) is not None:
                 ended += 1
         self.message_user(request, f"已结束 {ended} 条 / ended {ended} entries", messages.SUCCESS)
+
+
+@admin.register(ReplyTemplate)
+class ReplyTemplateAdmin(admin.ModelAdmin[ReplyTemplate]):
+    list_display = ("title", "unit", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("title", "body", "unit__name", "unit__code")
+    autocomplete_fields = ("unit",)
+    list_select_related = ("unit",)

@@ -127,3 +127,20 @@ class CatalogueEntry(models.Model):
     @property
     def is_current(self) -> bool:
         return self.valid_to is None
+
+
+class ReplyTemplate(models.Model):
+    """A reusable reply text (答复模板) for a unit's reply editor; without a unit it is offered to every unit."""
+
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="reply_templates", help_text="Empty: all"
+    )
+    title = models.CharField("标题 title", max_length=80)
+    body = models.TextField("内容 body")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["title", "pk"]
+
+    def __str__(self) -> str:
+        return self.title

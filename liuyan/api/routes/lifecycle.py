@@ -38,9 +38,10 @@ from liuyan.api.schemas import (
     TransferIn,
     TransferRequestIn,
 )
-from liuyan.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from liuyan.common.errors import Forbidden, InvalidInput, NotFound
 from liuyan.messages import actions
 from liuyan.messages.access import Actor
+from liuyan.messages.actions.engine import check_version
 from liuyan.messages.models import Message
 from liuyan.messages.present import message_detail, viewer_for
 
@@ -50,16 +51,6 @@ Run = Callable[[Actor, Message], object]
 
 # Defaults for bodies whose fields are all optional: such actions may be posted with an empty body.
 NO_BODY, NO_NOTE, NO_REASON, NO_SUPPLEMENT = ActionIn(), NoteIn(), ReasonIn(), SupplementIn()
-
-
-def check_version(message: Message, version: int | None) -> None:
-    """Optimistic concurrency for clients holding a copy: a stale `version` is refused before anything runs."""
-    if version is not None and version != message.version:
-        raise Conflict(
-            "该留言已被更新，请刷新后重试",
-            "the message changed since you loaded it: reload and try again",
-            details={"current_version": message.version, "your_version": version},
-        )
 
 
 def act(request: HttpRequest, number: str, data: ActionIn, run: Run) -> dict[str, Any]:

@@ -8,11 +8,11 @@ from ninja import Router
 
 from liuyan.api.auth import ANONYMOUS_OK, AUTH_OPTIONAL
 from liuyan.api.errors import ERROR_STATUSES, ErrorOut
-from liuyan.api.routes.lifecycle import check_version
 from liuyan.api.schemas import MessageDetail, TrackIn, TrackQuestionIn, TrackRateIn, TrackSupplementIn
 from liuyan.common.net import client_ip
 from liuyan.messages import actions
 from liuyan.messages.access import Actor, access_by_query_code
+from liuyan.messages.actions.engine import check_version
 from liuyan.messages.models import Message
 from liuyan.messages.present import message_detail, viewer_for_query_code
 

@@ -36,6 +36,16 @@ def begin(actor: Actor, message: Message, action: str) -> None:
         )
 
 
+def check_version(message: Message, version: int | None) -> None:
+    """Optimistic concurrency for clients holding a copy: a stale `version` is refused before anything runs."""
+    if version is not None and version != message.version:
+        raise Conflict(
+            "该留言已被更新，请刷新后重试",
+            "the message changed since you loaded it: reload and try again",
+            details={"current_version": message.version, "your_version": version},
+        )
+
+
 def commit(
     actor: Actor,
     message: Message,

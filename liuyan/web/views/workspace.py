@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -169,6 +170,10 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
             flash_ok(request, spec.done_zh, spec.done_en)
             return redirect(safe_next(request, _page_url(page, message)))
     message.refresh_from_db()
+    if action not in open_actions(actor, message):
+        # The form will not be on the page again (the message moved on): say why here.
+        for error in form.non_field_errors():
+            messages.error(request, error)
     if page == "workspace":
         assert user is not None
         return render_workspace(request, user, message, bound=form, status=status)

@@ -173,7 +173,7 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     if action not in open_actions(actor, message):
         # The form will not be on the page again (the message moved on): say why here.
         for error in form.non_field_errors():
-            messages.error(request, error)
+            messages.error(request, str(error))
     if page == "workspace":
         assert user is not None
         return render_workspace(request, user, message, bound=form, status=status)

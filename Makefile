@@ -6,7 +6,7 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: install demo serve lint test test-postgres bench clean
+.PHONY: install browser demo serve lint test test-postgres bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,6 +15,13 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 install: $(VENV)/.installed
+
+# Debian's chromium for the browser tests (tests/browser), driven by Playwright, which never downloads a browser of
+# its own, and a small Chinese font so that screenshots show the pages' text. Installed with apt-get when absent:
+# the developers' and CI's machines run as root.
+browser:
+	(command -v chromium && fc-list :lang=zh family | grep -q .) >/dev/null 2>&1 || \
+	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-wqy-microhei)
 
 demo: install
 	$(BIN)/liuyan migrate --noinput
@@ -29,11 +36,11 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+test: lint browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The same suite against PostgreSQL (CI runs both).
-test-postgres: install
+test-postgres: install browser
 	LIUYAN_DATABASE_URL=$(PG_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install

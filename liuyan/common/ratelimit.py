@@ -21,6 +21,34 @@ LOGIN_FAILURES_PER_LOGIN_PER_HOUR = 10
 REGISTRATIONS_PER_IP_PER_HOUR = 10
 
 
+def submission_limits(
+    *, ip: str, user_id: int | None, contact_phone: str, account_phone: str = "", staff: bool
+) -> list[tuple[str, int]]:
+    """The (name, limit) pairs one submission counts against, for the API and the portal alike.
+
+    Per client IP and per account, except for staff filing on a caller's behalf (帮办), who are limited per caller
+    phone only; and per phone: the contact phone given with the message, else the account's, as digits (so that
+    "139-0000-0001" and "13900000001" are one caller). Check them before submitting, count them on success:
+    `check(limits)`, then `hit(names(limits))`."""
+    limits: list[tuple[str, int]] = []
+    if not staff:
+        limits.append((f"submit:ip:{ip}", SUBMISSIONS_PER_IP_PER_HOUR))
+        if user_id is not None:
+            limits.append((f"submit:user:{user_id}", SUBMISSIONS_PER_ACCOUNT_PER_HOUR))
+    phone = _digits(contact_phone) or _digits(account_phone)
+    if phone:
+        limits.append((f"submit:phone:{phone}", SUBMISSIONS_PER_PHONE_PER_HOUR))
+    return limits
+
+
+def names(limits: Sequence[tuple[str, int]]) -> list[str]:
+    return [name for name, _limit in limits]
+
+
+def _digits(phone: str) -> str:
+    return "".join(c for c in phone or "" if c.isdigit())
+
+
 def _key(name: str, window: int) -> str:
     return f"liuyan:rl:{name}:{int(time.time()) // window}"
 

@@ -49,17 +49,13 @@ def _submit(request: HttpRequest, data: SubmitIn, files: list[UploadedFile]) -> 
     category = lookups.category_ref(data.category) if data.category not in (None, "") else None
     region = lookups.region_ref(data.region) if data.region not in (None, "") else None
 
-    ip = client_ip(request)
-    phone = "".join(c for c in data.contact_phone if c.isdigit()) or (
-        (user.phone or "") if isinstance(user, User) else ""
+    limits = ratelimit.submission_limits(
+        ip=client_ip(request),
+        user_id=user.pk if isinstance(user, User) else None,
+        contact_phone=data.contact_phone,
+        account_phone=(user.phone or "") if isinstance(user, User) else "",
+        staff=staff,
     )
-    limits: list[tuple[str, int]] = []
-    if not staff:  # staff filing on a caller's behalf (帮办) are limited per caller phone only
-        limits.append((f"submit:ip:{ip}", ratelimit.SUBMISSIONS_PER_IP_PER_HOUR))
-        if isinstance(user, User):
-            limits.append((f"submit:user:{user.pk}", ratelimit.SUBMISSIONS_PER_ACCOUNT_PER_HOUR))
-    if phone:
-        limits.append((f"submit:phone:{phone}", ratelimit.SUBMISSIONS_PER_PHONE_PER_HOUR))
     ratelimit.check(limits)
 
     if staff:
@@ -84,7 +80,7 @@ def _submit(request: HttpRequest, data: SubmitIn, files: list[UploadedFile]) -> 
         attachments=cast("list[actions.UploadedFileLike]", files),
         source=source,
     )
-    ratelimit.hit([name for name, _limit in limits])
+    ratelimit.hit(ratelimit.names(limits))
     m = submission.message
     return {
         "number": m.number,

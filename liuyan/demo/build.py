@@ -13,7 +13,7 @@ from django.utils import timezone
 from liuyan.deadlines.clock import invalidate_calendar
 from liuyan.deadlines.policy import invalidate_policies
 from liuyan.demo.models import DemoBuild
-from liuyan.demo.reference import ReferenceReport, build_province, load_reference_data
+from liuyan.demo.reference import ReferenceReport, build_ministries, build_province, load_reference_data
 from liuyan.demo.simulate import SimulationReport, Simulator
 from liuyan.demo.users import citizens_for, ensure_users, logins_table, write_logins
 from liuyan.geo.region_lookup import clear_region_cache
@@ -83,6 +83,7 @@ def build_demo(
     reference = ReferenceReport()
     load_reference_data(reference)
     province = build_province(reference, catalogue_since=as_of - dt.timedelta(days=CATALOGUE_LEAD_DAYS))
+    build_ministries(reference)
     staff = ensure_users(province, citizens=citizens_for(messages))
 
     demo = Message.objects.filter(source=Source.DEMO)

@@ -10,10 +10,10 @@ from liuyan.deadlines.calendar_data import seed_calendar_from_package
 from liuyan.deadlines.models import DeadlineKind
 from liuyan.deadlines.policy import set_policy
 from liuyan.geo.gazetteer import SAMPLE_GAZETTEER, import_gazetteer
-from liuyan.geo.loader import load_divisions
+from liuyan.geo.loader import COUNTRY_CODE, load_divisions
 from liuyan.geo.models import Region, RegionLevel
 from liuyan.orgs.catalogue import set_responsible_unit
-from liuyan.orgs.models import Board, BoardLevel, Unit
+from liuyan.orgs.models import Board, BoardKind, BoardLevel, Unit
 from liuyan.taxonomy.importer import load_default_taxonomy
 from liuyan.taxonomy.models import Category
 
@@ -230,6 +230,37 @@ def build_province(report: ReferenceReport, *, catalogue_since: dt.datetime) -> 
         report.catalogue_entries = _build_catalogue(result)
     report.policies = _deadline_policies(categories)
     return result
+
+
+# Ministries citizens can write to beside the province (国家部委留言板), each with the ministry behind it.
+MINISTRIES: tuple[tuple[str, str], ...] = (
+    ("CN-ZJB", "住房和城乡建设部"),
+    ("CN-STHJB", "生态环境部"),
+    ("CN-RSB", "人力资源和社会保障部"),
+    ("CN-JYB", "教育部"),
+)
+
+
+def build_ministries(report: ReferenceReport) -> list[Board]:
+    """National boards (level 国家部委) under the root 中国, each with its ministry as the office behind it."""
+    country = Region.objects.get(code=COUNTRY_CODE)
+    boards = []
+    with transaction.atomic():
+        for code, name in MINISTRIES:
+            unit = _unit(code, name, country, None, report)
+            board, created = Board.objects.get_or_create(
+                code=code,
+                defaults={
+                    "name": name,
+                    "kind": BoardKind.INSTITUTION,
+                    "level": BoardLevel.NATIONAL,
+                    "region": country,
+                    "unit": unit,
+                },
+            )
+            report.boards_created += int(created)
+            boards.append(board)
+    return boards
 
 
 def _build_catalogue(p: Province) -> int:

@@ -90,3 +90,17 @@ def test_it_logs_in_with_a_password_through_the_login_page(world):
     client = Client()
     page = client.post("/accounts/login/", {"login": "13800000001", "password": PASSWORD})
     assert page.status_code == 302 and page["Location"] == "/me/messages/"
+
+
+def test_it_lists_ministries_first_then_the_province_by_city(world):
+    from liuyan.geo.models import Region, RegionLevel
+    from liuyan.orgs.models import Board, BoardKind, BoardLevel
+    from liuyan.web.views.public import board_groups, platform_region
+
+    country = Region.objects.create(code="000000", name="中国", level=RegionLevel.COUNTRY)
+    Board.objects.create(
+        name="住房和城乡建设部", code="CN-ZJB", kind=BoardKind.INSTITUTION, level=BoardLevel.NATIONAL, region=country
+    )
+    groups = board_groups(platform_region())
+    assert [g["name"] for g in groups] == ["国家部委", "西地省", "A市", "B市"]
+    assert [b.code for b in groups[0]["boards"]] == ["CN-ZJB"]

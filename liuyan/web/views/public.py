@@ -12,7 +12,7 @@ from django.shortcuts import render
 
 from liuyan.api.filters import MessageFilters, apply_filters
 from liuyan.common.errors import LiuyanError
-from liuyan.geo.models import Region
+from liuyan.geo.models import Region, RegionLevel
 from liuyan.messages.access import access_message_for, open_actions, visible_messages_for
 from liuyan.messages.models import Message, MessageType
 from liuyan.messages.present import LIST_RELATED, Viewer, list_item_for, message_detail, viewer_for
@@ -47,27 +47,43 @@ def platform_region() -> Region | None:
     return region
 
 
+def region_filter_choices(blank: str) -> list[tuple[Any, Any]]:
+    """Regions to filter the list by: the provinces that have boards, down to counties for one province and to
+    cities for a national platform (a select of 3,000 counties helps nobody)."""
+    paths = (
+        Board.objects.filter(is_active=True).exclude(level=BoardLevel.NATIONAL).values_list("region__path", flat=True)
+    )
+    codes = {code for path in paths for code in path.strip("/").split("/")}
+    provinces = list(Region.objects.filter(code__in=codes, level=RegionLevel.PROVINCE).order_by("code"))
+    options: list[tuple[Any, Any]] = [("", blank)]
+    for province in provinces:
+        options += region_choices(province, max_level=3 if len(provinces) == 1 else 2)
+    return options
+
+
 def board_groups(root: Region | None) -> list[dict[str, Any]]:
-    """Active boards under `root`, grouped: national ministries, then the root's own boards, then one group per
-    region one level below the root (with the boards of its counties)."""
+    """Active boards under `root`, grouped for a directory: the ministries first, then one group per region, at
+    the first level below `root` where the boards spread over several regions (a platform for one province under
+    中国 groups by city: the province's own boards, then each city with its counties)."""
     boards = Board.objects.filter(is_active=True).select_related("region").order_by("region__path", "level", "code")
     if root is not None:
         boards = boards.filter(region__path__startswith=root.path)
-    groups: OrderedDict[str, dict[str, Any]] = OrderedDict()
+    national = [b for b in boards if b.level == BoardLevel.NATIONAL]
+    local = [(b, b.region.path.strip("/").split("/")) for b in boards if b.level != BoardLevel.NATIONAL]
     depth = root.path.count("/") if root is not None else 0
-    for board in boards:
-        if board.level == BoardLevel.NATIONAL:
-            key, name = "national", bi("国家部委", "Ministries")
-        else:
-            codes = board.region.path.strip("/").split("/")
-            key = "/".join(codes[: depth + 1])
-            name = ""
-        group = groups.setdefault(key, {"key": key, "name": name, "boards": []})
-        group["boards"].append(board)
+    while (
+        local and len({"/".join(c[: depth + 1]) for _b, c in local}) == 1 and any(len(c) > depth + 1 for _b, c in local)
+    ):
+        depth += 1
+    groups: OrderedDict[str, dict[str, Any]] = OrderedDict()
+    if national:
+        groups["national"] = {"key": "national", "name": bi("国家部委", "Ministries"), "boards": national}
+    for board, codes in local:
+        key = "/".join(codes[: depth + 1])
+        groups.setdefault(key, {"key": key, "name": "", "boards": []})["boards"].append(board)
     names = dict(Region.objects.filter(code__in=[k.split("/")[-1] for k in groups]).values_list("code", "name"))
     for group in groups.values():
-        if not group["name"]:
-            group["name"] = names.get(group["key"].split("/")[-1], group["key"])
+        group["name"] = group["name"] or names.get(group["key"].split("/")[-1], group["key"])
     return list(groups.values())
 
 
@@ -122,11 +138,10 @@ class ListFilterForm(PortalForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        root = platform_region()
         every = bi("全部", "All")
         board_qs = Board.objects.filter(is_active=True).order_by("region__path", "level", "code")
         self.set_choices("board", [("", every)] + [(b.code, b.name) for b in board_qs.only("code", "name")])
-        self.set_choices("region", region_choices(root, blank=every))
+        self.set_choices("region", region_filter_choices(every))
         self.set_choices("category", category_choices(blank=every))
         self.set_choices("type", choices(MessageType, blank=every))
         hidden = (PublicStatus.SUBMITTED, PublicStatus.REVIEWING)  # never listed publicly

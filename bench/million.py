@@ -1,0 +1,539 @@
+"""`python -m bench million`: a database of N messages (default 1,000,000) built by bulk inserts, and reused after.
+
+Where: SQLite `bench/results/million-N.sqlite3` (git-ignored), or the PostgreSQL database `liuyan_bench_N` on
+LIUYAN_BENCH_PG (default postgres://postgres@127.0.0.1:5432; `make bench` drops only `liuyan_bench`).
+
+How: the demo's reference data and accounts (`liuyan.demo.reference`, `liuyan.demo.users`: 西地省, its units, boards,
+catalogue and one login per role), then the rows of `bench.million_rows` — every message's history lived forward
+from its submission and cut at `as_of` — inserted per chunk of messages in one transaction each (executemany on
+SQLite, COPY on PostgreSQL). The non-unique secondary indexes of the message tables are dropped for the load and
+created again from their own saved definitions, so the schema and the migration state end up exactly as migrated.
+A row in the table `bench_fixture` records N, the seed and `as_of`; a second run with the same N and seed reuses
+the database (only applying new migrations, and filling the search index if `liuyan.search` appeared since).
+"""
+
+import datetime as dt
+import importlib
+import json
+import os
+import sqlite3
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+MARKER_TABLE = "bench_fixture"
+DEFAULT_MESSAGES = 1_000_000
+DEFAULT_SEED = 2026
+SEARCH_MODULE = (
+    "liuyan.search.index"  # index_rows(rows: Iterable[tuple[int, str, str]]): (id, public_title, public_body)
+)
+
+
+def pg_base() -> str:
+    return os.environ.get("LIUYAN_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+
+
+def sqlite_path(messages: int) -> Path:
+    return RESULTS / f"million-{messages}.sqlite3"
+
+
+def pg_name(messages: int) -> str:
+    return f"liuyan_bench_{messages}"
+
+
+def url_for(kind: str, messages: int) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{sqlite_path(messages)}"
+    if kind == "postgres":
+        return f"{pg_base()}/{pg_name(messages)}"
+    raise SystemExit(f"unknown database kind: {kind}")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Storage and the build marker, looked at before Django is set up (the URL must be known first)
+
+
+def _pg_admin() -> Any:
+    """A connection to the `postgres` maintenance database, starting the local cluster once if it is down."""
+    import psycopg
+
+    try:
+        return psycopg.connect(f"{pg_base()}/postgres", autocommit=True)
+    except psycopg.OperationalError:
+        versions = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else []
+        if not versions:
+            raise
+        command = ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "start"]
+        print("PostgreSQL is down; starting it:", " ".join(command), flush=True)
+        subprocess.run(command, check=True)
+        time.sleep(2)
+        return psycopg.connect(f"{pg_base()}/postgres", autocommit=True)
+
+
+def read_marker(kind: str, messages: int) -> dict[str, Any] | None:
+    """The recorded build of this fixture, or None when there is no fixture (or no record in it)."""
+    query = f"SELECT value FROM {MARKER_TABLE} WHERE name = 'build'"
+    if kind == "sqlite":
+        path = sqlite_path(messages)
+        if not path.exists():
+            return None
+        with sqlite3.connect(path) as conn:
+            if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (MARKER_TABLE,)).fetchone():
+                return None
+            row = conn.execute(query).fetchone()
+        return json.loads(row[0]) if row else None
+    import psycopg
+
+    with _pg_admin() as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (pg_name(messages),)).fetchone():
+            return None
+    with psycopg.connect(url_for(kind, messages)) as conn:
+        if conn.execute("SELECT to_regclass(%s)", (MARKER_TABLE,)).fetchone() == (None,):
+            return None
+        found = conn.execute(query).fetchone()
+    return json.loads(found[0]) if found else None
+
+
+def reset_storage(kind: str, messages: int) -> None:
+    """An empty database for the fixture: a new SQLite file, or the PostgreSQL database dropped and created."""
+    if kind == "sqlite":
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{sqlite_path(messages)}{suffix}").unlink(missing_ok=True)
+        return
+    name = pg_name(messages)
+    with _pg_admin() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_django(url: str) -> None:
+    import django
+
+    os.environ["LIUYAN_DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liuyan.settings")
+    django.setup()
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def use_fixture(kind: str, messages: int) -> dict[str, Any]:
+    """Point Django at an existing fixture (applying any new migration); exit with the build command if none."""
+    marker = read_marker(kind, messages)
+    if marker is None or not marker.get("finished"):
+        raise SystemExit(
+            f"no finished {kind} fixture of {messages} messages: build it first with "
+            f"`.venv/bin/python -m bench million --db {kind} --messages {messages}`"
+        )
+    setup_django(url_for(kind, messages))
+    _migrate()
+    return marker
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Build
+
+
+def build(
+    kind: str,
+    messages: int = DEFAULT_MESSAGES,
+    *,
+    seed: int = DEFAULT_SEED,
+    as_of: dt.datetime | None = None,
+    rebuild: bool = False,
+) -> dict[str, Any]:
+    """Build the fixture, or reuse the one recorded with the same N and seed. Returns the build record."""
+    marker = read_marker(kind, messages)
+    if marker is not None and marker.get("finished") and marker.get("seed") == seed and not rebuild:
+        print(
+            f"reusing the {kind} fixture of {messages:,} messages (seed {seed}, as of {marker['as_of']}, built in "
+            f"{marker['seconds']:.0f} s); pass --rebuild to build it again",
+            flush=True,
+        )
+        setup_django(url_for(kind, messages))
+        _migrate()
+        if not marker.get("search_indexed"):
+            marker["search_indexed"] = fill_search_index()
+            if marker["search_indexed"]:
+                _write_marker(marker)
+        marker["size_bytes"] = database_size(kind, messages)
+        return marker
+    if marker is not None:
+        why = "rebuild asked" if rebuild else "unfinished" if not marker.get("finished") else "another seed"
+        print(f"rebuilding the {kind} fixture of {messages:,} messages ({why})", flush=True)
+    reset_storage(kind, messages)
+    setup_django(url_for(kind, messages))
+    return _load(kind, messages, seed, as_of)
+
+
+def default_as_of() -> dt.datetime:
+    """Midnight today in the platform's time zone: one build a day gives the same data for a seed."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return dt.datetime.combine(today, dt.time(), timezone.get_default_timezone())
+
+
+def _write_marker(marker: dict[str, Any]) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(f"CREATE TABLE IF NOT EXISTS {MARKER_TABLE} (name VARCHAR(40) PRIMARY KEY, value TEXT NOT NULL)")
+        cur.execute(f"DELETE FROM {MARKER_TABLE} WHERE name = 'build'")
+        cur.execute(f"INSERT INTO {MARKER_TABLE} (name, value) VALUES ('build', %s)", [json.dumps(marker)])
+
+
+def _tables() -> dict[str, Any]:
+    from liuyan.messages.models import Assignment, ContactLog, Event, HandlingRequest, Message, Note, Rating, Reply
+
+    return {
+        "message": Message,
+        "event": Event,
+        "assignment": Assignment,
+        "reply": Reply,
+        "rating": Rating,
+        "contact": ContactLog,
+        "note": Note,
+        "request": HandlingRequest,
+        "request_target": HandlingRequest.target_units.through,
+    }
+
+
+def _load(kind: str, messages: int, seed: int, as_of: dt.datetime | None) -> dict[str, Any]:
+    from django.db import connection, transaction
+
+    from bench.million_rows import COLUMNS, Histories
+
+    started = time.monotonic()
+    _migrate()
+    as_of = as_of or default_as_of()
+    marker: dict[str, Any] = {
+        "database": kind,
+        "messages": messages,
+        "seed": seed,
+        "as_of": as_of.isoformat(),
+        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "finished": None,
+    }
+    _write_marker(marker)
+    world = _world(as_of, messages)
+    reference_seconds = time.monotonic() - started
+    print(f"reference data and accounts: {reference_seconds:.1f} s", flush=True)
+
+    tables = _tables()
+    statements = {name: _insert_statement(kind, model, COLUMNS[name]) for name, model in tables.items()}
+    saved = _drop_indexes(kind, [m._meta.db_table for m in tables.values()])
+    _tune_for_load(kind)
+    histories = Histories(world, seed=seed, messages=messages, when=_when(kind))
+    load_started = time.monotonic()
+    done = 0
+    for batch in histories.batches():
+        with transaction.atomic():
+            for name, rows in batch.rows.items():
+                if rows:
+                    _insert(kind, statements[name], rows)
+        done += batch.messages
+        if done % 50_000 < batch.messages or done == messages:
+            elapsed = time.monotonic() - load_started
+            print(
+                f"  {done:>9,} messages, {histories.counts['event']:>10,} events  {elapsed:7.1f} s  "
+                f"({done / elapsed:,.0f} messages/s)",
+                flush=True,
+            )
+    load_seconds = time.monotonic() - load_started
+    index_started = time.monotonic()
+    _create_indexes(kind, saved)
+    index_seconds = time.monotonic() - index_started
+    print(f"indexes created again: {len(saved)} in {index_seconds:.1f} s", flush=True)
+    _reset_sequences(list(tables.values()))
+    analyze_started = time.monotonic()
+    _analyze(kind)
+    print(f"statistics (ANALYZE): {time.monotonic() - analyze_started:.1f} s", flush=True)
+    marker["search_indexed"] = fill_search_index()
+    marker.update(
+        finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        seconds=round(time.monotonic() - started, 1),
+        phases={
+            "reference_s": round(reference_seconds, 1),
+            "rows_s": round(load_seconds, 1),
+            "indexes_s": round(index_seconds, 1),
+        },
+        rows=dict(histories.counts),
+        states=dict(sorted(histories.states.items(), key=lambda kv: -kv[1])),
+        busiest_units=_busiest_units(),
+    )
+    _write_marker(marker)
+    with connection.cursor() as cur:
+        if kind == "sqlite":
+            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    marker["size_bytes"] = database_size(kind, messages)
+    print(
+        f"built {messages:,} messages in {marker['seconds']:.0f} s; {marker['size_bytes'] / 2**30:.2f} GiB", flush=True
+    )
+    return marker
+
+
+def _world(as_of: dt.datetime, messages: int) -> Any:
+    """The demo province and accounts (created when missing), as the generator's look-up tables."""
+    from bench.million_rows import HISTORY_DAYS, Place, UnitRef, World
+    from liuyan.deadlines.clock import invalidate_calendar, is_working_day
+    from liuyan.deadlines.policy import invalidate_policies
+    from liuyan.demo.reference import ReferenceReport, build_province, load_reference_data
+    from liuyan.demo.users import citizens_for, ensure_users
+    from liuyan.geo.models import Region
+    from liuyan.geo.region_lookup import clear_region_cache
+    from liuyan.orgs.catalogue import CurrentCatalogue
+    from liuyan.orgs.models import Board, Unit
+
+    invalidate_calendar()
+    invalidate_policies()
+    clear_region_cache()
+    report = ReferenceReport()
+    load_reference_data(report)
+    province = build_province(report, catalogue_since=as_of - dt.timedelta(days=HISTORY_DAYS + 60))
+    staff = ensure_users(province, citizens=citizens_for(messages))
+    catalogue = CurrentCatalogue()
+    regions = {r.pk: r for r in province.regions.values()}
+
+    def ref(unit: Unit) -> UnitRef:
+        return UnitRef(unit.pk, unit.code, unit.name, province.city_of(regions[unit.region_id]).code)
+
+    memo: dict[tuple[int, int], UnitRef] = {}
+
+    def route(category_id: int, region_id: int) -> UnitRef:
+        key = (category_id, region_id)
+        if key not in memo:
+            unit = catalogue.unit(category_id, region_id)
+            memo[key] = ref(unit if unit is not None else province.city_unit("ZW", regions[region_id]))
+        return memo[key]
+
+    def place(region: Region) -> Place:
+        city = province.city_of(region)
+        return Place(region.pk, region.code, region.name, city.pk, city.name)
+
+    city_units: dict[str, list[UnitRef]] = {}
+    for unit in sorted(province.units.values(), key=lambda u: u.code):
+        if regions[unit.region_id].level >= 2:
+            city_units.setdefault(ref(unit).city_code, []).append(ref(unit))
+    boards: list[Board] = list(province.boards.values())
+    return World(
+        as_of=as_of,
+        cities=[place(c) for c in province.cities],
+        counties={c.pk: [place(r) for r in province.counties[c.pk]] for c in province.cities},
+        province_boards=[b.pk for b in province.province_boards],
+        city_boards={city: [b.pk for b in bs] for city, bs in province.city_boards.items()},
+        county_boards={county: b.pk for county, b in province.county_boards.items()},
+        platform_review_boards=frozenset(b.pk for b in boards if b.platform_reviews_replies),
+        auto_dispatch_boards=frozenset(b.pk for b in boards if b.auto_dispatch),
+        category_pk={path: c.pk for path, c in province.categories.items()},
+        route=route,
+        city_units=city_units,
+        reviewers=[u.pk for u in staff.reviewers],
+        dispatchers=[u.pk for u in staff.dispatchers],
+        supervisors=[u.pk for u in staff.supervisors],
+        handler={unit: u.pk for unit, u in staff.handlers.items()},
+        head={unit: u.pk for unit, u in staff.heads.items()},
+        citizens=[(u.pk, u.nickname, u.phone or "") for u in staff.citizens],
+        is_working_day=is_working_day,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Bulk insert
+
+
+def _when(kind: str) -> Any:
+    """Timestamps as the database takes them: UTC text (Django's SQLite format), or with a zone for PostgreSQL."""
+    suffix = "" if kind == "sqlite" else "+00"
+    days: dict[int, str] = {}
+
+    def when(ts: float | None) -> str | None:
+        if ts is None:
+            return None
+        day, second = divmod(int(ts), 86400)
+        prefix = days.get(day)
+        if prefix is None:
+            prefix = days[day] = time.strftime("%Y-%m-%d ", time.gmtime(day * 86400))
+        hour, rest = divmod(second, 3600)
+        return f"{prefix}{hour:02d}:{rest // 60:02d}:{rest % 60:02d}{suffix}"
+
+    return when
+
+
+def _insert_statement(kind: str, model: Any, columns: tuple[str, ...]) -> tuple[str, tuple[Any, ...]]:
+    """The INSERT / COPY statement for the generator's columns plus every other column at its model default."""
+    fields = {f.column: f for f in model._meta.concrete_fields}
+    unknown = set(columns) - set(fields)
+    if unknown:
+        raise RuntimeError(f"{model.__name__} has no column(s) {sorted(unknown)}: update bench.million_rows.COLUMNS")
+    extra: list[str] = []
+    defaults: list[Any] = []
+    for name, f in fields.items():
+        if name in columns or f.primary_key:
+            continue
+        value = f.get_default()  # "" for text fields without a default, None for nullable ones
+        if value is None and not f.null:
+            raise RuntimeError(f"{model.__name__}.{name} needs a value: add it to bench.million_rows.COLUMNS")
+        defaults.append(json.dumps(value) if isinstance(value, dict | list) else value)
+        extra.append(name)
+    names = ", ".join(f'"{c}"' for c in (*columns, *extra))
+    table = model._meta.db_table
+    if kind == "sqlite":
+        marks = ", ".join("?" for _ in (*columns, *extra))
+        return f'INSERT INTO "{table}" ({names}) VALUES ({marks})', tuple(defaults)
+    return f'COPY "{table}" ({names}) FROM STDIN', tuple(defaults)
+
+
+def _insert(kind: str, statement: tuple[str, tuple[Any, ...]], rows: list[tuple[Any, ...]]) -> None:
+    from django.db import connection
+
+    sql, defaults = statement
+    raw: Any = connection.connection
+    full: Iterator[tuple[Any, ...]] = (row + defaults for row in rows) if defaults else iter(rows)
+    if kind == "sqlite":
+        raw.executemany(sql, full)
+        return
+    with raw.cursor() as cur, cur.copy(sql) as copy:
+        for row in full:
+            copy.write_row(row)
+
+
+def _tune_for_load(kind: str) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        if kind == "sqlite":
+            cur.execute("PRAGMA synchronous=OFF")
+            cur.execute("PRAGMA cache_size=-1048576")  # 1 GiB page cache while loading
+            cur.execute("PRAGMA temp_store=MEMORY")
+        else:
+            cur.execute("SET synchronous_commit = off")
+            cur.execute("SET maintenance_work_mem = '2GB'")
+
+
+def _drop_indexes(kind: str, tables: list[str]) -> list[tuple[str, str]]:
+    """Drop the non-unique secondary indexes of `tables`; returns (name, definition) to create them again."""
+    from django.db import connection
+
+    saved: list[tuple[str, str]] = []
+    with connection.cursor() as cur:
+        for table in tables:
+            if kind == "sqlite":
+                cur.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL"
+                    " AND sql NOT LIKE 'CREATE UNIQUE%%'",
+                    [table],
+                )
+            else:
+                cur.execute(
+                    "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+                    " JOIN pg_class t ON t.oid = x.indrelid WHERE t.relname = %s AND NOT x.indisunique"
+                    " AND NOT x.indisprimary",
+                    [table],
+                )
+            saved.extend((str(name), str(sql)) for name, sql in cur.fetchall())
+        for name, _sql in saved:
+            cur.execute(f'DROP INDEX "{name}"')
+    return saved
+
+
+def _create_indexes(kind: str, saved: list[tuple[str, str]]) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        for name, sql in saved:
+            began = time.monotonic()
+            cur.execute(sql)
+            print(f"  index {name}: {time.monotonic() - began:.1f} s", flush=True)
+
+
+def _reset_sequences(models: list[Any]) -> None:
+    """Rows were inserted with explicit ids: move the id sequences past them (PostgreSQL; SQLite tracks it itself)."""
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        for sql in connection.ops.sequence_reset_sql(no_style(), models):
+            cur.execute(sql)
+
+
+def _analyze(kind: str) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE" if kind == "sqlite" else "VACUUM (ANALYZE)")
+
+
+def _busiest_units(top: int = 5) -> list[tuple[str, int]]:
+    from django.db.models import Count
+
+    from liuyan.messages.models import Message
+
+    rows = (
+        Message.objects.exclude(unit=None)
+        .order_by()
+        .values_list("unit__code")
+        .annotate(n=Count("pk"))
+        .order_by("-n")[:top]
+    )
+    return [(str(code), int(n)) for code, n in rows]
+
+
+def database_size(kind: str, messages: int) -> int:
+    if kind == "sqlite":
+        return sum(
+            Path(f"{sqlite_path(messages)}{s}").stat().st_size
+            for s in ("", "-wal")
+            if Path(f"{sqlite_path(messages)}{s}").exists()
+        )
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_database_size(current_database())")
+        row = cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Full-text search (liuyan.search, being built alongside)
+
+
+def fill_search_index(chunk: int = 20_000) -> bool:
+    """Hook: fill the search index with every message's public text through `liuyan.search.index.index_rows`.
+    Returns False (and says so) while that module does not exist; a later `python -m bench million` run on the same
+    fixture fills it then."""
+    try:
+        module = importlib.import_module(SEARCH_MODULE)
+    except ImportError:
+        print(f"search index not filled: {SEARCH_MODULE} does not exist yet (hook: bench.million.fill_search_index)")
+        return False
+    index_rows = getattr(module, "index_rows", None)
+    if index_rows is None:
+        print(f"search index not filled: {SEARCH_MODULE} has no index_rows()")
+        return False
+    from liuyan.messages.models import Message
+
+    def rows() -> Iterator[tuple[int, str, str]]:
+        last = 0
+        while True:
+            page = list(
+                Message.objects.filter(pk__gt=last)
+                .order_by("pk")
+                .values_list("pk", "public_title", "public_body")[:chunk]
+            )
+            if not page:
+                return
+            yield from page
+            last = page[-1][0]
+
+    began = time.monotonic()
+    index_rows(rows())
+    print(f"search index filled through {SEARCH_MODULE}.index_rows in {time.monotonic() - began:.1f} s", flush=True)
+    return True

@@ -1,6 +1,6 @@
 """Form plumbing of the portal: one renderer (accessible fields, an error summary) and the common field kinds."""
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.forms.renderers import DjangoTemplates
@@ -25,6 +25,9 @@ RENDERER = PortalRenderer()
 class PortalForm(forms.Form):
     default_renderer = RENDERER
     template_name = "web/includes/form.html"
+    # Error codes of the domain function a form feeds that are about one of its fields (e.g. "invalid_phone" →
+    # "contact_phone"), for errors that do not name their field in `details`.
+    error_fields: ClassVar[dict[str, str]] = {}
 
     def set_choices(self, name: str, options: Any) -> None:
         field = self.fields[name]
@@ -35,6 +38,7 @@ class PortalForm(forms.Form):
         """Show a refused action as a form error, on the field it names when it names one."""
         text = bi(error.zh, error.en)
         field = (error.details or {}).get("field") if isinstance(error.details, dict) else None
+        field = field if isinstance(field, str) and field in self.fields else self.error_fields.get(error.code)
         if isinstance(field, str) and field in self.fields:
             self.add_error(field, text)
         else:

@@ -102,6 +102,8 @@ def build_demo(
         build.built = simulation.messages
         build.seconds = round(simulation.seconds, 2)
         build.showcase = _showcase(simulation.query_codes)
+        # The simulated history happened before "now": its notices are for the in-app inbox, not for e-mail.
+        Notification.objects.filter(delivered_at__isnull=True).update(delivered_at=as_of, delivery="none")
         build.finished_at = timezone.now()
         build.save()
         skipped = False

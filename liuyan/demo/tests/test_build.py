@@ -16,8 +16,9 @@ from liuyan.geo.models import Region
 from liuyan.messages.access import access_by_query_code, visible_messages_for
 from liuyan.messages.models import Event, Message, RejectReason, Source, SupervisionLevel, WarningLight
 from liuyan.messages.states import State
+from liuyan.notify.models import Notification
 from liuyan.orgs.catalogue import responsible_unit
-from liuyan.orgs.models import Board, CatalogueEntry, Unit
+from liuyan.orgs.models import Board, BoardLevel, CatalogueEntry, Unit
 from liuyan.taxonomy.models import Category
 
 pytestmark = pytest.mark.django_db
@@ -73,6 +74,14 @@ def test_it_builds_the_province(demo: BuildResult) -> None:
     assert responsible_unit(heating, a3) == Unit.objects.get(code="X0101-CG")  # a deeper override
     assert DeadlinePolicy.objects.filter(category=heating, hours=24).exists()
     assert CalendarDay.objects.filter(date__year=2026).exists()
+    ministries = Board.objects.filter(level=BoardLevel.NATIONAL)
+    assert {b.name for b in ministries} >= {"住房和城乡建设部", "生态环境部"}
+    assert all(b.unit is not None and b.region.code == "000000" for b in ministries)
+
+
+def test_it_does_not_e_mail_the_simulated_past(demo: BuildResult) -> None:
+    assert Notification.objects.exists()
+    assert not Notification.objects.filter(delivered_at__isnull=True).exists()
 
 
 def test_it_lets_each_role_log_in(demo: BuildResult) -> None:

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "liuyan.orgs",
     "liuyan.deadlines",
     "liuyan.messages",
+    "liuyan.search",
     "liuyan.notify",
     "liuyan.api",
     "liuyan.web",

@@ -13,6 +13,7 @@ from liuyan.api.auth import AnyUser
 from liuyan.common.errors import InvalidInput
 from liuyan.messages.models import Message, WarningLight
 from liuyan.messages.states import PUBLIC_STATUS, PublicStatus, State
+from liuyan.search.index import search_filter
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
@@ -40,7 +41,12 @@ class MessageFilters(Schema):
     unit: str | None = Field(default=None, description="Main handling unit code")
     submitted_from: dt.date | None = Field(default=None, description="Submitted on or after this day")
     submitted_to: dt.date | None = Field(default=None, description="Submitted on or before this day")
-    q: str | None = Field(default=None, max_length=100, description="Text in the title or body")
+    q: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Full-text search of the public title and body: words separated by spaces must all occur, each "
+        "as written (电梯 坏了); staff also find an exact message number or contact phone",
+    )
     overdue: bool | None = None
     warning: Literal["yellow", "red", "none"] | None = Field(default=None, description="Warning light")
     key: bool | None = Field(default=None, description="Key messages (重点留言) only")
@@ -62,7 +68,8 @@ def _choice(value: str, allowed: list[str], zh: str, en: str) -> str:
 def apply_filters(
     messages: "QuerySet[Message]", f: MessageFilters, *, user: AnyUser, search_original: bool
 ) -> "QuerySet[Message]":
-    """Narrow `messages` by `f`. `search_original`: q may match the unmasked text (else only the public text)."""
+    """Narrow `messages` by `f`. `q` is a full-text search of the public text (liuyan.search); `search_original`
+    (staff who see personal data): q also matches an exact message number or contact phone."""
     if f.board:
         messages = messages.filter(board=lookups.board_ref(f.board))
     if f.region:
@@ -85,11 +92,9 @@ def apply_filters(
     if f.submitted_to:
         messages = messages.filter(submitted_at__date__lte=f.submitted_to)
     if f.q and f.q.strip():
-        q = f.q.strip()
-        if search_original:
-            messages = messages.filter(Q(title__icontains=q) | Q(body__icontains=q))
-        else:
-            messages = messages.filter(Q(public_title__icontains=q) | Q(public_body__icontains=q))
+        # Full-text search of the public (masked) text; staff also find a message by its exact number and callers
+        # by their exact contact phone. Never the original text: see liuyan.search.
+        messages = search_filter(messages, f.q, or_number_or_phone=search_original)
     if f.overdue is not None:
         messages = messages.filter(is_overdue=f.overdue)
     if f.warning:

@@ -31,6 +31,7 @@ from liuyan.messages.privacy import mask_personal_data
 from liuyan.messages.querycode import hash_query_code, new_query_code
 from liuyan.notify.queue import queue_for_author
 from liuyan.orgs.models import Board
+from liuyan.search.index import index_message
 from liuyan.taxonomy.models import Category
 
 
@@ -240,6 +241,7 @@ def create_numbered(
     message.number = f"{timezone.localtime(submitted_at):%Y%m%d}{message.pk:08d}"
     message.query_code_hash = hash_query_code(message.number, query_code) if query_code else ""
     Message.objects.filter(pk=message.pk).update(number=message.number, query_code_hash=message.query_code_hash)
+    index_message(message)
     return message
 
 

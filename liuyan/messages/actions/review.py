@@ -22,6 +22,7 @@ from liuyan.messages.models import (
 )
 from liuyan.notify.queue import queue_for_author
 from liuyan.orgs.models import Board
+from liuyan.search.index import index_message
 from liuyan.taxonomy.models import Category
 
 
@@ -165,4 +166,5 @@ def do_redact(actor: Actor, message: Message, *, public_title: str, public_body:
             reason=reason,
             data={"previous_title": message.public_title, "previous_body": message.public_body},
         )
+        index_message(message)
     return message

@@ -146,10 +146,10 @@ class CurrentCatalogue:
 
     def __init__(self) -> None:
         entries = CatalogueEntry.objects.filter(valid_to=None, unit__is_active=True).select_related("unit")
-        self._units = {(e.category_id, e.region_id): e.unit for e in entries.order_by("pk")}
+        self._entries = {(e.category_id, e.region_id): e for e in entries.order_by("pk")}
         self._category_parent: dict[int, int | None] = dict(Category.objects.values_list("pk", "parent_id"))
         self._region_parent: dict[int, int | None] = dict(Region.objects.values_list("pk", "parent_id"))
-        self._memo: dict[tuple[int, int], Unit | None] = {}
+        self._memo: dict[tuple[int, int], CatalogueEntry | None] = {}
 
     @staticmethod
     def _chain(pk: int | None, parent: dict[int, int | None]) -> list[int]:
@@ -159,13 +159,18 @@ class CurrentCatalogue:
             pk = parent.get(pk)
         return chain
 
-    def unit(self, category_id: int, region_id: int) -> Unit | None:
+    def entry(self, category_id: int, region_id: int) -> CatalogueEntry | None:
+        """The entry that decides (its unit loaded; its category and region by id), like `responsible_entry`."""
         key = (category_id, region_id)
         if key not in self._memo:
             categories = self._chain(category_id, self._category_parent)
             regions = self._chain(region_id, self._region_parent)
-            self._memo[key] = first_in_fallback_order(self._units, categories, regions)
+            self._memo[key] = first_in_fallback_order(self._entries, categories, regions)
         return self._memo[key]
+
+    def unit(self, category_id: int, region_id: int) -> Unit | None:
+        entry = self.entry(category_id, region_id)
+        return entry.unit if entry is not None else None
 
 
 def catalogue_history(category: Category, region: Region) -> QuerySet[CatalogueEntry]:

@@ -51,6 +51,8 @@ def _nav(user: Any) -> list[NavItem]:
         staff.append(item("web:unit_inbox", "办理", "Unit inbox"))
     if role == Role.SUPERVISOR:
         staff += [item("web:supervision", "督查", "Supervision"), item("web:requests", "审批", "Requests")]
+    if role in (Role.DISPATCHER, Role.SUPERVISOR, Role.ANALYST):
+        staff.append(item("web:scorecards", "单位考核", "Unit scorecards"))
     if role == Role.ADMIN:
         staff.append(NavItem("/admin/", "管理后台", "Administration", "admin"))
     # The public pages stay reachable for staff, after their own work.

@@ -1,7 +1,5 @@
 """The staff workspace of one message, and the one endpoint that takes every lifecycle action from a form."""
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,10 +14,9 @@ from liuyan.messages.access import Actor, access_message_for, open_actions
 from liuyan.messages.actions.engine import check_version
 from liuyan.messages.models import Message
 from liuyan.messages.present import message_detail, viewer_for, viewer_for_query_code
-from liuyan.orgs.catalogue import responsible_entry
 from liuyan.orgs.models import Unit
 from liuyan.web.actions import ACTIONS, ActionForm, action_title, form_for
-from liuyan.web.i18n import bi
+from liuyan.web.suggestions import Suggestion, suggestions_for
 from liuyan.web.tracking import tracked_message
 from liuyan.web.views.common import flash_ok, portal_user, roles_required, safe_next
 from liuyan.web.views.public import render_message
@@ -66,17 +63,9 @@ def unit_options(user: User, message: Message) -> list[Unit]:
     )
 
 
-def suggestions(message: Message) -> list[dict[str, Any]]:
-    """Where this message should go, with the reason: the responsibility catalogue (派单目录) today; the
-    intelligent dispatch engine adds its ranked guesses here."""
-    entry = responsible_entry(message.category, message.region)
-    if entry is None:
-        return []
-    reason = bi(
-        f"派单目录：{entry.category.path} × {entry.region.name} → {entry.unit.name}",
-        f"Catalogue: {entry.category.path} × {entry.region.name} → {entry.unit.name}",
-    )
-    return [{"unit": entry.unit, "reason": reason, "source": "catalogue"}]
+def suggestions(message: Message) -> list[Suggestion]:
+    """Where this message should go, with the reason (the same list the dispatch queue shows)."""
+    return suggestions_for([message])[message.pk]
 
 
 def render_workspace(

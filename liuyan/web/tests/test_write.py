@@ -211,6 +211,16 @@ def test_it_shows_each_invalid_field_on_that_field_and_writes_nothing(world, ove
     assert db_counts() == before
 
 
+def test_it_shows_the_domains_own_text_checks_on_their_fields(world, monkeypatch):
+    from liuyan.messages import models
+
+    monkeypatch.setattr(models, "TITLE_MAX", 5)  # stricter than the form: only do_submit refuses
+    page = write(Client(), world, title="小区电梯长期故障")
+    html = page.content.decode()
+    assert page.status_code == 400 and error_on(html, "title") and "标题不能超过5字" in html
+    assert Message.objects.count() == 0
+
+
 def test_it_keeps_what_was_typed_when_refused(world):
     page = write(Client(), world, contact_phone="", title="楼道灯坏了", body="三单元楼道灯坏了一周。")
     html = page.content.decode()

@@ -42,7 +42,7 @@ def _may_submit(user: User | None) -> bool:
     return user is None or user.role in CREATION_ACTIONS["submit"][2]
 
 
-def _files_for(user: User | None) -> bool:
+def _on_behalf(user: User | None) -> bool:
     """Staff filing for a caller (帮办): the message has no author and the caller's phone is required."""
     return user is not None and user.role in STAFF_ROLES
 
@@ -62,7 +62,7 @@ def _refuse_while_paused() -> None:
 
 def _helper_context(request: HttpRequest) -> dict[str, Any]:
     user = portal_user(request)
-    return {"on_behalf": _files_for(user), "signed_in": user is not None}
+    return {"on_behalf": _on_behalf(user), "signed_in": user is not None}
 
 
 def choose_board(request: HttpRequest) -> HttpResponse:
@@ -249,7 +249,7 @@ class WriteForm(PortalForm):
         self.set_choices("region", region_choices(board.region, max_level=depth))
         self.initial.setdefault("region", board.region.code)
         f = self.fields
-        f["contact_phone"].required = user is None or _files_for(user)
+        f["contact_phone"].required = user is None or _on_behalf(user)
         f["contact_phone"].widget.attrs.update(inputmode="tel", autocomplete="tel")
         f["contact_email"].widget.attrs.update(autocomplete="email")
         f["contact_name"].widget.attrs.update(autocomplete="name")
@@ -263,10 +263,20 @@ class WriteForm(PortalForm):
             f"Up to {settings.ATTACHMENT_MAX_COUNT} files of at most {_megabytes()} MB each: "
             f"{', '.join(settings.ATTACHMENT_TYPES)}. Only you and the staff see them; they are never published.",
         )
-        if user is not None and not _files_for(user):
+        if user is not None and not _on_behalf(user):
             self.initial.setdefault("contact_phone", user.phone or "")
             self.initial.setdefault("contact_email", user.email or "")
             self.initial.setdefault("nickname", user.nickname or "")
+
+    def add_domain_error(self, error: LiuyanError) -> None:
+        # do_submit's own text checks name their fields in `details`: {"title": "标题不能为空 / the title is empty"}.
+        details = error.details if isinstance(error.details, dict) else {}
+        texts = {k: v for k, v in details.items() if k in ("title", "body") and isinstance(v, str) and " / " in v}
+        if not texts:
+            super().add_domain_error(error)
+        for name, text in texts.items():
+            zh, en = text.split(" / ", 1)
+            self.add_error(name, bi(zh, en))
 
     def clean_category(self) -> Category | None:
         value = self.cleaned_data.get("category")
@@ -284,7 +294,7 @@ def _megabytes() -> str:
 def _submit(request: HttpRequest, form: WriteForm, user: User | None) -> actions.Submission:
     """do_submit with the platform's submission limits (checked first, counted on success), as the API does."""
     d = form.cleaned_data
-    staff = _files_for(user)
+    staff = _on_behalf(user)
     limits = ratelimit.submission_limits(
         ip=client_ip(request),
         user_id=user.pk if user is not None else None,
@@ -381,7 +391,7 @@ def write_done(request: HttpRequest, number: str) -> HttpResponse:
         "message": message,
         "code": code,
         "anonymous": user is None,
-        "on_behalf": _files_for(user),
+        "on_behalf": _on_behalf(user),
         "public_status": PublicStatus(PUBLIC_STATUS[message.state]).label,
     }
     return _private(render(request, "web/citizen/write_done.html", context))

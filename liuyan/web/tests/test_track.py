@@ -192,6 +192,17 @@ def test_it_shows_the_units_question_and_takes_the_supplement(world):
     assert m.state == State.IN_PROGRESS
 
 
+def test_it_lets_a_signed_in_citizen_act_with_a_relatives_code(world):
+    m = anonymous_message(world, State.REPLIED)
+    client = client_for(world, "other_citizen")
+    track(client, m.number)
+    assert 'data-testid="act-rate"' in client.get(f"/track/{m.number}/").content.decode()
+    page = act(client, m, "rate", satisfaction="satisfied", resolved="yes")
+    assert page.status_code == 302 and page["Location"] == f"/track/{m.number}/"
+    m.refresh_from_db()
+    assert m.state == State.CLOSED
+
+
 def test_it_does_not_let_one_messages_proof_act_on_another(world):
     mine = anonymous_message(world, State.REPLIED)
     other = message_in_state(world, State.REPLIED, author="system")

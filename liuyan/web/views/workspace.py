@@ -120,16 +120,18 @@ def _subject(request: HttpRequest, number: str) -> tuple[Message, Actor, str]:
     """Who acts on which message, and which page shows the result: staff → workspace, a signed-in author → the
     message page, an anonymous author proven by 查询码 in this session → the tracking page."""
     user = portal_user(request)
+    # Number + 查询码 proven in this session count for a citizen too (say a relative's anonymous message), unless
+    # it is their own message: then their account acts.
+    proven = tracked_message(request, number) if user is None or user.role not in STAFF_ROLES else None
+    if proven is not None and (user is None or proven.author_id != user.pk):
+        return proven, Actor.anonymous_author(proven), "tracked"
     if user is not None:
         message = access_message_for(user, number)
         return message, Actor.of(user), ("workspace" if user.role in STAFF_ROLES else "message")
-    message_or_none = tracked_message(request, number)
-    if message_or_none is None:
-        raise NotAuthenticated(
-            "请先登录，或用留言编号和查询码查询后再操作",
-            "log in, or track the message with its number and query code first",
-        )
-    return message_or_none, Actor.anonymous_author(message_or_none), "tracked"
+    raise NotAuthenticated(
+        "请先登录，或用留言编号和查询码查询后再操作",
+        "log in, or track the message with its number and query code first",
+    )
 
 
 def _page_url(page: str, message: Message) -> str:

@@ -40,8 +40,8 @@ from liuyan.messages.models import (
     Satisfaction,
     WarningLight,
 )
-from liuyan.messages.present import LIST_RELATED, list_item_for
-from liuyan.messages.states import HANDLING_STATES, OPEN_STATES, State, allowed_actions
+from liuyan.messages.present import LIST_RELATED, list_item_for, split_label
+from liuyan.messages.states import HANDLING_STATES, State, allowed_actions
 from liuyan.orgs.models import Unit
 from liuyan.web import scorecards as sc
 from liuyan.web.forms import PortalForm, UnitField
@@ -56,7 +56,11 @@ FAILURES_SHOWN = 20
 
 S = State
 HANDLING = sorted(HANDLING_STATES)
-OPEN = sorted(OPEN_STATES)
+# Where supervision still has something to chase: from review to handling, and a rating waiting for a decision.
+# (A reply waiting for its rating, a direct answer and a merged duplicate need nobody to chase them.)
+WATCHED = sorted(HANDLING_STATES | {State.SUBMITTED, State.UNDER_REVIEW, State.ACCEPTED, State.RATED})
+# Columns a queue row never shows: left in the database (a message's text can be 10,000 characters).
+HEAVY_FIELDS = ("body", "public_body", "query_code_hash", "contact_name", "contact_phone", "contact_email")
 # Queue rows show the board's region check (scope of platform staff) without a query per row.
 ROW_RELATED = (*LIST_RELATED, "board__region")
 
@@ -451,14 +455,17 @@ def unit_inbox(request: HttpRequest) -> HttpResponse:
     counts = _counts(held, INBOX_TABS)
     sort = request.GET.get("sort", "due")
     sort = sort if sort in INBOX_SORTS else "due"
-    rows = held.filter(tab.where).select_related(*LIST_RELATED).order_by(*INBOX_SORTS[sort])
+    rows = held.filter(tab.where).select_related(*LIST_RELATED).defer(*HEAVY_FIELDS).order_by(*INBOX_SORTS[sort])
     page = _page(request, rows, counts[tab.key])
     items = [
         {
             "item": list_item_for(m, user),
             "m": m,
+            "url": reverse("web:workspace", args=[m.number]),
             "co": m.unit_id not in unit_ids,
-            "can_sign": m.unit_id in unit_ids and offers(actor, m, "sign"),
+            "can_sign": (can_sign := m.unit_id in unit_ids and offers(actor, m, "sign")),
+            "sign_url": reverse("web:act", args=[m.number, "sign"]) if can_sign else "",
+            "supervision": bi(*split_label(m.get_supervision_level_display())) if m.supervision_level else "",
         }
         for m in page.items
     ]
@@ -590,11 +597,11 @@ def supervision(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     actor = Actor.of(user)
     visible = visible_messages_for(user)
-    open_now = visible.filter(state__in=OPEN)
+    watched = visible.filter(state__in=WATCHED)
     tab_param = request.GET.get("tab", "")
     overview = tab_param not in {s.key for s in SUPERVISION_TABS}
     tab = _chosen(request, SUPERVISION_TABS)
-    counts = _counts(open_now, SUPERVISION_TABS)
+    counts = _counts(watched, SUPERVISION_TABS)
     tabs = [replace(t, current=t.current and not overview) for t in _tabs(request, SUPERVISION_TABS, counts, tab)]
     context: dict[str, Any] = {
         "tabs": tabs,
@@ -606,7 +613,7 @@ def supervision(request: HttpRequest) -> HttpResponse:
         context["by_unit"] = late_by_unit(visible)
         context["counts"] = counts
         return render(request, "web/staff/supervision.html", context)
-    listed = open_now.filter(tab.where)
+    listed = watched.filter(tab.where)
     unit = Unit.objects.filter(code=request.GET.get("unit", "")).only("code", "name").first()
     total = counts[tab.key]
     if unit is not None:

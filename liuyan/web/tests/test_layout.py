@@ -49,6 +49,7 @@ def test_it_shows_each_role_its_own_navigation(world):
     client.force_login(world.users["dispatcher"])
     html = client.get("/").content.decode()
     assert "/work/dispatch/" in html and "/work/review/" not in html
+    assert 'href="/write/"' in html  # 帮办: filing for a caller
     client.force_login(world.users["citizen"])
     html = client.get("/").content.decode()
     assert "/me/messages/" in html and "/work/" not in html

@@ -194,3 +194,12 @@ def test_it_shows_a_busy_inbox_in_a_bounded_number_of_queries(world, tab, django
         with django_assert_max_num_queries(10 if key == "handler" else 12):
             page = client.get(f"/work/inbox/?tab={tab}")
         assert page.status_code == 200
+
+
+def test_it_opens_on_the_first_tab_with_work_in_it(world):
+    m = message_in_state(world, State.IN_PROGRESS)
+    html = inbox(world, "handler")
+    assert rows(html) == [m.number] and 'aria-current="page" data-testid="tab-handling"' in html
+    assert rows(inbox(world, "handler", tab="sign")) == []
+    empty = inbox(world, "sub_handler")
+    assert 'aria-current="page" data-testid="tab-sign"' in empty and "这里没有留言" in empty

@@ -97,9 +97,13 @@ def _query(request: HttpRequest, **changes: Any) -> str:
     return urlencode(params)
 
 
-def _chosen(request: HttpRequest, specs: Sequence[TabSpec]) -> TabSpec:
+def _chosen(request: HttpRequest, specs: Sequence[TabSpec], counts: dict[str, int] | None = None) -> TabSpec:
+    """The tab asked for; else the first with something in it (given the counts), so a queue opens on work."""
     wanted = request.GET.get("tab", "")
-    return next((s for s in specs if s.key == wanted), specs[0])
+    asked = next((s for s in specs if s.key == wanted), None)
+    if asked is not None:
+        return asked
+    return next((s for s in specs if counts and counts.get(s.key)), specs[0])
 
 
 def _counts(messages: "QuerySet[Any]", specs: Sequence[TabSpec]) -> dict[str, int]:
@@ -217,9 +221,9 @@ REVIEW_ORDER = ("-is_urgent", "-is_key", "submitted_at", "id")
 def review_queue(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     actor = Actor.of(user)
-    tab = _chosen(request, REVIEW_TABS)
     visible = visible_messages_for(user).filter(state__in=[S.UNDER_REVIEW, S.REPLY_REVIEW])
     counts = _counts(visible, REVIEW_TABS)
+    tab = _chosen(request, REVIEW_TABS, counts)
     rows = visible.filter(tab.where).select_related(*ROW_RELATED).order_by(*REVIEW_ORDER)
     page = _page(request, rows, counts[tab.key])
     items = [
@@ -298,9 +302,9 @@ def unit_options(user: User) -> list[Unit]:
 def _dispatch_page(
     request: HttpRequest, user: User, *, bulk: BulkDispatchForm | None = None, status: int = 200
 ) -> HttpResponse:
-    tab = _chosen(request, DISPATCH_TABS)
     visible = visible_messages_for(user).filter(state__in=[S.ACCEPTED, S.RETURN_REQUESTED])
     counts = _counts(visible, DISPATCH_TABS)
+    tab = _chosen(request, DISPATCH_TABS, counts)
     rows = visible.filter(tab.where).select_related(*ROW_RELATED).order_by(*DISPATCH_ORDER[tab.key])
     if tab.key == "returns":
         rows = rows.prefetch_related(PENDING_RETURNS)
@@ -451,8 +455,8 @@ def unit_inbox(request: HttpRequest) -> HttpResponse:
     unit_ids = [u.pk for u in units]
     only_unit = next((u for u in units if u.code == request.GET.get("unit")), None) if len(units) > 1 else None
     held = unit_messages(user, [only_unit.pk] if only_unit else unit_ids)
-    tab = _chosen(request, INBOX_TABS)
     counts = _counts(held, INBOX_TABS)
+    tab = _chosen(request, INBOX_TABS, counts)
     sort = request.GET.get("sort", "due")
     sort = sort if sort in INBOX_SORTS else "due"
     rows = held.filter(tab.where).select_related(*LIST_RELATED).defer(*HEAVY_FIELDS).order_by(*INBOX_SORTS[sort])
@@ -479,6 +483,12 @@ def unit_inbox(request: HttpRequest) -> HttpResponse:
         "many_units": len(units) > 1,
         "sort": sort,
         "sorts": _sort_links(request, {"due": False, "submitted": False}, sort),
+        "sort_choices": [
+            ("due", bi("办理期限：最先到期在前", "Deadline, soonest first")),
+            ("-due", bi("办理期限：最晚到期在前", "Deadline, latest first")),
+            ("submitted", bi("提交时间：最早在前", "Submitted, oldest first")),
+            ("-submitted", bi("提交时间：最新在前", "Submitted, newest first")),
+        ],
         "is_head": user.role == Role.UNIT_HEAD,
         "here": request.get_full_path(),
     }
@@ -739,6 +749,11 @@ def scorecards(request: HttpRequest) -> HttpResponse:
         sort=sort,
         sorts=sorts,
         headers=[{"metric": m, "sort": sorts[m.key]} for m in sc.METRICS],
+        sort_choices=[
+            ("unit", bi("办理单位", "Unit")),
+            *((f"-{m.key}", bi(f"{m.zh}：从高到低", f"{m.en}, highest first")) for m in sc.METRICS),
+            *((m.key, bi(f"{m.zh}：从低到高", f"{m.en}, lowest first")) for m in sc.METRICS),
+        ],
         rows=[{"score": s, "cells": _cells(s)} for s in ordered],
         total={"score": (t := _total(scores)), "cells": _cells(t)},
         cache_minutes=sc.CACHE_SECONDS // 60,

@@ -33,7 +33,6 @@ MESSAGE_TABLE = Message._meta.db_table  # "msgs_message"
 
 DEFAULT_BATCH = 1000
 PG_MAX_POSITIONS = 256  # PostgreSQL keeps at most 256 positions per lexeme and document
-PG_MAX_POSITION = 16383  # and clamps larger positions to this one
 
 M = TypeVar("M", bound=Message)
 
@@ -130,7 +129,9 @@ def ensure_schema(connection: BaseDatabaseWrapper) -> bool:
 
 def _pg_quote(token: str) -> str:
     """A lexeme literal of tsvector/tsquery input: in single quotes, with ' doubled and \\ escaped."""
-    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+    if "'" in token or "\\" in token:
+        token = token.replace("\\", "\\\\").replace("'", "''")
+    return f"'{token}'"
 
 
 def _fts_quote(token: str) -> str:
@@ -145,16 +146,26 @@ def sqlite_document(title: str, body: str) -> tuple[str, str]:
 
 def postgres_document(title: str, body: str) -> str:
     """A tsvector literal (`'电梯':1 '梯坏':2,9 …`): positions are token positions; the body starts one position
-    after a gap, so no phrase runs from the title into the body."""
-    positions: dict[str, list[int]] = {}
+    after a gap, so no phrase runs from the title into the body. A lexeme keeps its first 256 positions (as
+    PostgreSQL would); PostgreSQL clamps positions above 16383."""
     title_tokens = tokens(title)
-    start = len(title_tokens) + 2
-    numbered = [*enumerate(title_tokens, 1), *enumerate(tokens(body), start)]
+    numbered = [*enumerate(title_tokens, 1), *enumerate(tokens(body), len(title_tokens) + 2)]
+    positions: dict[str, int | list[int]] = {}  # most lexemes occur once: a bare int until they repeat
+    get = positions.get
     for position, token in numbered:
-        seen = positions.setdefault(token, [])
-        if len(seen) < PG_MAX_POSITIONS:
-            seen.append(min(position, PG_MAX_POSITION))
-    return " ".join(f"{_pg_quote(t)}:{','.join(map(str, p))}" for t, p in positions.items())
+        seen = get(token)
+        if seen is None:
+            positions[token] = position
+        elif isinstance(seen, int):
+            positions[token] = [seen, position]
+        elif len(seen) < PG_MAX_POSITIONS:
+            seen.append(position)
+    return " ".join(
+        [
+            f"{_pg_quote(t)}:{p}" if isinstance(p, int) else f"{_pg_quote(t)}:{','.join(map(str, p))}"
+            for t, p in positions.items()
+        ]
+    )
 
 
 def fts5_query(query: Query) -> str:

@@ -27,34 +27,44 @@ QUERY_MAX_PHRASES = 10
 # Han (URO, extensions A–H, compatibility ideographs), 〇 and 々, kana, Hangul. Only letters and numbers of these
 # blocks count (the katakana middle dot ・ is punctuation and separates).
 _CJK_RANGES = (
+    "\u4e00-\u9fff"  # unified ideographs (first: by far the most frequent)
     "\u3005\u3007"  # 々 〇
     "\u3040-\u30ff"  # hiragana, katakana
     "\u31f0-\u31ff"  # katakana phonetic extensions
     "\u3400-\u4dbf"  # extension A
-    "\u4e00-\u9fff"  # unified ideographs
     "\uf900-\ufaff"  # compatibility ideographs
     "\u1100-\u11ff\u3130-\u318f\uac00-\ud7af"  # Hangul jamo, compatibility jamo, syllables
     "\U00020000-\U0003134f\U00031350-\U000323af"  # extensions B–H
 )
 _RUN = re.compile(f"([{_CJK_RANGES}]+)|([^\\W_{_CJK_RANGES}]+)")
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+# Full-width punctuation of ordinary Chinese text, replaced by its NFKC form first: most texts are then already
+# NFKC (a fast check), and the slow full normalisation runs only for the rest. The result is the same.
+_COMMON_FULL_WIDTH = tuple((c, unicodedata.normalize("NFKC", c)) for c in "，：；！？（）　")
 
 
 def normalise(text: str) -> str:
     """NFKC (全角 ０１２ＡＢＣ → 012abc after lower-casing) and lower case."""
-    return unicodedata.normalize("NFKC", text).lower()
+    for full, half in _COMMON_FULL_WIDTH:
+        if full in text:
+            text = text.replace(full, half)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return text.lower()
 
 
 def _runs(normalised: str) -> list[tuple[bool, str]]:
     """(is_cjk, run) for each run of CJK characters or of other letters/digits, in order."""
     out: list[tuple[bool, str]] = []
-    for match in _RUN.finditer(normalised):
-        cjk, word = match.group(1), match.group(2)
-        if cjk:
-            # Only letters and numbers of the CJK blocks: drop punctuation that sits in them (・, ゠).
-            pieces = re.split(r"[^\w]|_", cjk) if not cjk.isalnum() else [cjk]
-            out.extend((True, p) for p in pieces if p)
-        else:
+    for cjk, word in _RUN.findall(normalised):
+        if not cjk:
             out.append((False, word[:WORD_MAX]))
+        elif cjk.isalnum():
+            out.append((True, cjk))
+        else:  # only letters and numbers of the CJK blocks: punctuation that sits in them (・, ゠) separates
+            out.extend((True, piece) for piece in _NOT_ALNUM.split(cjk) if piece)
     return out
 
 

@@ -129,3 +129,9 @@ def test_it_keeps_title_and_body_apart_in_both_documents():
     assert sqlite_document("电梯", "坏了") == ("电梯 梯", "坏了 了")
     # Title at 1–2, body from 4: a gap, so 梯 (2) and 坏了 (4) are not adjacent.
     assert postgres_document("电梯", "坏了坏了") == "'电梯':1 '梯':2 '坏了':4,6 '了坏':5 '了':7"
+
+
+def test_it_keeps_the_first_256_positions_of_a_lexeme_in_a_tsvector_like_postgresql():
+    doc = postgres_document("", "啊" * 600)
+    repeated = doc.split(" ")[0]
+    assert repeated.startswith("'啊啊':2,3,4,") and repeated.count(",") == 255

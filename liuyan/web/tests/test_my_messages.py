@@ -6,13 +6,8 @@ from django.test import Client
 
 from liuyan.messages.models import Message
 from liuyan.messages.states import State
+from liuyan.web.tests.helpers import client_for
 from tests.world import message_in_state, submit
-
-
-def client_for(world, key: str) -> Client:
-    client = Client()
-    client.force_login(world.users[key])
-    return client
 
 
 def titles(html: str) -> list[str]:

@@ -8,13 +8,8 @@ from django.test import Client
 from liuyan.common.clock import now
 from liuyan.messages.states import State
 from liuyan.notify.models import Notification
+from liuyan.web.tests.helpers import client_for
 from tests.world import message_in_state, submit
-
-
-def client_for(world, key: str) -> Client:
-    client = Client()
-    client.force_login(world.users[key])
-    return client
 
 
 def notice_titles(html: str) -> list[str]:

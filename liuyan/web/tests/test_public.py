@@ -3,13 +3,8 @@
 from django.test import Client
 
 from liuyan.messages.states import State
+from liuyan.web.tests.helpers import client_for
 from tests.world import PASSWORD, message_in_state, submit
-
-
-def client_for(world, key: str) -> Client:
-    client = Client()
-    client.force_login(world.users[key])
-    return client
 
 
 def test_it_shows_the_home_page_with_boards_and_headline_figures(world):

@@ -1,32 +1,16 @@
 """The unit inbox: which message is in which tab, sub-units for heads, co-handling, never another unit's messages,
 sorting, the one-click 签收, and a bounded number of queries however many rows."""
 
-import re
-
 import pytest
-from django.test import Client
 
 from liuyan.messages import actions
 from liuyan.messages.access import Actor
 from liuyan.messages.models import Message, MessageType
 from liuyan.messages.states import State
+from liuyan.web.tests.helpers import client_for, counts, rows
 from tests.world import message_in_state, submit
 
 TABS = ("sign", "handling", "due_soon", "overdue", "reply_review")
-
-
-def client_for(world, key: str) -> Client:
-    client = Client()
-    client.force_login(world.users[key])
-    return client
-
-
-def rows(html: str) -> list[str]:
-    return re.findall(r'data-testid="row-(\d+)"', html)
-
-
-def counts(html: str) -> dict[str, int]:
-    return {tab: int(n) for tab, n in re.findall(r'data-testid="count-(\w+)">(\d+)<', html)}
 
 
 def inbox(world, key: str, **params) -> str:

@@ -3,6 +3,8 @@
 import pytest
 from django.test import Client
 
+from liuyan.web.tests.helpers import client_for
+
 # Which roles may open each page; every other signed-in role gets 403, anonymous visitors the login page.
 PAGES = {
     "/work/review/": {"reviewer"},
@@ -22,13 +24,6 @@ HOMES = {
     "analyst": "/work/supervision/units/",
     "admin": "/admin/",
 }
-
-
-def client_for(world, key: str | None) -> Client:
-    client = Client()
-    if key is not None:
-        client.force_login(world.users[key])
-    return client
 
 
 @pytest.mark.parametrize("url", PAGES)

@@ -11,18 +11,8 @@ from liuyan.messages import actions
 from liuyan.messages.models import Message, RequestKind
 from liuyan.messages.states import State
 from liuyan.orgs.catalogue import set_responsible_unit
+from liuyan.web.tests.helpers import client_for, rows
 from tests.world import message_in_state, pending_request, submit
-
-
-def client_for(world, key: str) -> Client:
-    client = Client()
-    client.force_login(world.users[key])
-    return client
-
-
-def rows(html: str) -> list[str]:
-    """Message numbers of the queue's rows, in order."""
-    return re.findall(r'data-testid="row-(\d+)"', html)
 
 
 def count(html: str, tab: str) -> int:

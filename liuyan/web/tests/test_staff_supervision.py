@@ -15,21 +15,8 @@ from liuyan.messages.access import Actor
 from liuyan.messages.models import Message, RequestKind, Satisfaction
 from liuyan.messages.states import State
 from liuyan.web import scorecards as sc
+from liuyan.web.tests.helpers import client_for, counts, rows
 from tests.world import message_in_state, pending_request, submit
-
-
-def client_for(world, key: str) -> Client:
-    client = Client()
-    client.force_login(world.users[key])
-    return client
-
-
-def rows(html: str) -> list[str]:
-    return re.findall(r'data-testid="row-(\d+)"', html)
-
-
-def counts(html: str) -> dict[str, int]:
-    return {tab: int(n) for tab, n in re.findall(r'data-testid="count-(\w+)">(\d+)<', html)}
 
 
 def light(message: Message, *, overdue: bool) -> None:

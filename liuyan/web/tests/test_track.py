@@ -12,15 +12,10 @@ from liuyan.messages.access import Actor
 from liuyan.messages.models import Message, Rating
 from liuyan.messages.querycode import hash_query_code
 from liuyan.messages.states import State
+from liuyan.web.tests.helpers import act, client_for
 from tests.world import message_in_state, submit
 
 CODE = "K7M2P9QX"
-
-
-def client_for(world, key: str) -> Client:
-    client = Client()
-    client.force_login(world.users[key])
-    return client
 
 
 def anonymous_message(world, state: str = State.UNDER_REVIEW, **kw) -> Message:
@@ -36,13 +31,6 @@ def anonymous_message(world, state: str = State.UNDER_REVIEW, **kw) -> Message:
 
 def track(client: Client, number: str, code: str = CODE):
     return client.post("/track/", {"number": number, "code": code})
-
-
-def act(client: Client, message: Message, action: str, **fields):
-    message.refresh_from_db()
-    data = {f"{action}-{k}": v for k, v in fields.items()}
-    data[f"{action}-version"] = message.version
-    return client.post(f"/act/{message.number}/{action}/", data)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -3,22 +3,9 @@
 import pytest
 from django.test import Client
 
-from liuyan.messages.models import Message
 from liuyan.messages.states import State
+from liuyan.web.tests.helpers import act, client_for
 from tests.world import message_in_state
-
-
-def client_for(world, key: str) -> Client:
-    client = Client()
-    client.force_login(world.users[key])
-    return client
-
-
-def act(client: Client, message: Message, action: str, **fields):
-    message.refresh_from_db()
-    data = {f"{action}-{k}": v for k, v in fields.items()}
-    data[f"{action}-version"] = message.version
-    return client.post(f"/act/{message.number}/{action}/", data)
 
 
 def test_it_shows_the_handler_the_original_text_contacts_and_the_sign_button(world):

@@ -13,14 +13,9 @@ from liuyan.common import ratelimit
 from liuyan.messages.models import Attachment, Message, Source
 from liuyan.messages.querycode import hash_query_code
 from liuyan.messages.states import State
+from liuyan.web.tests.helpers import client_for
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-def client_for(world, key: str) -> Client:
-    client = Client()
-    client.force_login(world.users[key])
-    return client
 
 
 def fields(world, **overrides: Any) -> dict[str, Any]:

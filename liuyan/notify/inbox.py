@@ -3,6 +3,8 @@
 from django.db.models import Q, QuerySet
 
 from liuyan.accounts.models import PLATFORM_ROLES, UNIT_ROLES, User
+from liuyan.common.clock import now
+from liuyan.common.errors import NotFound
 from liuyan.messages.access import visible_messages_for
 from liuyan.notify.models import Notification
 
@@ -16,3 +18,14 @@ def notifications_for(user: User) -> "QuerySet[Notification]":
         in_reach = Q(message__isnull=True) | Q(message__in=visible_messages_for(user).values("pk"))
         mine |= Q(role=user.role) & in_reach
     return Notification.objects.filter(mine)
+
+
+def mark_read(user: User, notification_id: int) -> Notification:
+    """Mark one of `user`'s notifications read (shared ones for everybody who shares them); NotFound otherwise."""
+    notification = notifications_for(user).select_related("message").filter(pk=notification_id).first()
+    if notification is None:
+        raise NotFound("通知不存在", "notification not found", code="notification_not_found")
+    if notification.read_at is None:
+        notification.read_at = now()
+        notification.save(update_fields=["read_at"])
+    return notification

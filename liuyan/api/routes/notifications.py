@@ -9,8 +9,7 @@ from liuyan.api.auth import AUTH_REQUIRED, require_user
 from liuyan.api.errors import ERROR_STATUSES, ErrorOut
 from liuyan.api.filters import Paging
 from liuyan.api.schemas import NotificationOut, NotificationPage
-from liuyan.common.clock import now
-from liuyan.common.errors import NotFound
+from liuyan.notify import inbox
 from liuyan.notify.inbox import notifications_for
 from liuyan.notify.models import Notification
 
@@ -61,11 +60,4 @@ def list_notifications(request: HttpRequest, paging: Query[Paging], unread: bool
     summary="Mark a notification read",
 )
 def mark_read(request: HttpRequest, notification_id: int) -> dict[str, Any]:
-    user = require_user(request)
-    notification = notifications_for(user).select_related("message").filter(pk=notification_id).first()
-    if notification is None:
-        raise NotFound("通知不存在", "notification not found", code="notification_not_found")
-    if notification.read_at is None:
-        notification.read_at = now()
-        notification.save(update_fields=["read_at"])
-    return _out(notification)
+    return _out(inbox.mark_read(require_user(request), notification_id))

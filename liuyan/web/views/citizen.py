@@ -23,6 +23,7 @@ from liuyan.messages.access import Actor, access_by_query_code, open_actions, vi
 from liuyan.messages.models import BODY_MAX, TITLE_MAX, Message, MessageType, Source
 from liuyan.messages.present import LIST_RELATED, list_item_for, viewer_for_query_code
 from liuyan.messages.states import CREATION_ACTIONS, PUBLIC_STATUS, TRANSITIONS, PublicStatus
+from liuyan.notify import inbox
 from liuyan.notify.inbox import notifications_for
 from liuyan.notify.models import Notification
 from liuyan.orgs.models import Board, BoardLevel
@@ -565,10 +566,4 @@ def notifications(request: HttpRequest) -> HttpResponse:
 def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
     user = portal_user(request)
     assert user is not None
-    notification = notifications_for(user).select_related("message").filter(pk=notification_id).first()
-    if notification is None:
-        raise NotFound("通知不存在", "notification not found", code="notification_not_found")
-    if notification.read_at is None:
-        notification.read_at = now()
-        notification.save(update_fields=["read_at"])
-    return redirect(_target(notification, user))
+    return redirect(_target(inbox.mark_read(user, notification_id), user))

@@ -159,10 +159,9 @@ def build(
         )
         setup_django(url_for(kind, messages))
         _migrate()
+        _reference(dt.datetime.fromisoformat(marker["as_of"]), messages)  # adds what the demo gained since
         if not marker.get("search_indexed"):
-            marker["search_indexed"] = fill_search_index()
-            if marker["search_indexed"]:
-                _write_marker(marker)
+            _search_step(marker)
         marker["size_bytes"] = database_size(kind, messages)
         return marker
     if marker is not None:
@@ -207,7 +206,7 @@ def _tables() -> dict[str, Any]:
 
 
 def _load(kind: str, messages: int, seed: int, as_of: dt.datetime | None) -> dict[str, Any]:
-    from django.db import connection, transaction
+    from django.db import transaction
 
     from bench.million_rows import COLUMNS, Histories
 
@@ -248,6 +247,7 @@ def _load(kind: str, messages: int, seed: int, as_of: dt.datetime | None) -> dic
                 flush=True,
             )
     load_seconds = time.monotonic() - load_started
+    _end_load(kind)
     index_started = time.monotonic()
     _create_indexes(kind, saved)
     index_seconds = time.monotonic() - index_started
@@ -256,7 +256,6 @@ def _load(kind: str, messages: int, seed: int, as_of: dt.datetime | None) -> dic
     analyze_started = time.monotonic()
     _analyze(kind)
     print(f"statistics (ANALYZE): {time.monotonic() - analyze_started:.1f} s", flush=True)
-    marker["search_indexed"] = fill_search_index()
     marker.update(
         finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         seconds=round(time.monotonic() - started, 1),
@@ -268,29 +267,46 @@ def _load(kind: str, messages: int, seed: int, as_of: dt.datetime | None) -> dic
         rows=dict(histories.counts),
         states=dict(sorted(histories.states.items(), key=lambda kv: -kv[1])),
         busiest_units=_busiest_units(),
+        search_indexed=False,
     )
-    _write_marker(marker)
-    with connection.cursor() as cur:
-        if kind == "sqlite":
-            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    _write_marker(marker)  # usable from here on; the search index is a separate, resumable step
+    _checkpoint(kind)
     marker["size_bytes"] = database_size(kind, messages)
     print(
         f"built {messages:,} messages in {marker['seconds']:.0f} s; {marker['size_bytes'] / 2**30:.2f} GiB", flush=True
     )
+    _search_step(marker)
+    marker["size_bytes"] = database_size(kind, messages)
     return marker
 
 
-def _world(as_of: dt.datetime, messages: int) -> Any:
-    """The demo province and accounts (created when missing), as the generator's look-up tables."""
-    from bench.million_rows import HISTORY_DAYS, Place, UnitRef, World
-    from liuyan.deadlines.clock import invalidate_calendar, is_working_day
+def _checkpoint(kind: str) -> None:
+    from django.db import connection
+
+    if kind == "sqlite":
+        with connection.cursor() as cur:
+            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _search_step(marker: dict[str, Any]) -> None:
+    """Fill the search index if `liuyan.search` exists, and record it (an interrupted run simply starts over)."""
+    began = time.monotonic()
+    if fill_search_index():
+        marker["search_indexed"] = True
+        marker.setdefault("phases", {})["search_index_s"] = round(time.monotonic() - began, 1)
+        _write_marker(marker)
+        _checkpoint(str(marker["database"]))
+
+
+def _reference(as_of: dt.datetime, messages: int) -> tuple[Any, Any]:
+    """The demo's reference data, province, ministries and accounts, as `liuyan demo` makes them (each step
+    creates only what is missing)."""
+    from bench.million_rows import HISTORY_DAYS
+    from liuyan.deadlines.clock import invalidate_calendar
     from liuyan.deadlines.policy import invalidate_policies
-    from liuyan.demo.reference import ReferenceReport, build_province, load_reference_data
+    from liuyan.demo.reference import ReferenceReport, build_ministries, build_province, load_reference_data
     from liuyan.demo.users import citizens_for, ensure_users
-    from liuyan.geo.models import Region
     from liuyan.geo.region_lookup import clear_region_cache
-    from liuyan.orgs.catalogue import CurrentCatalogue
-    from liuyan.orgs.models import Board, Unit
 
     invalidate_calendar()
     invalidate_policies()
@@ -298,7 +314,20 @@ def _world(as_of: dt.datetime, messages: int) -> Any:
     report = ReferenceReport()
     load_reference_data(report)
     province = build_province(report, catalogue_since=as_of - dt.timedelta(days=HISTORY_DAYS + 60))
+    build_ministries(report)
     staff = ensure_users(province, citizens=citizens_for(messages))
+    return province, staff
+
+
+def _world(as_of: dt.datetime, messages: int) -> Any:
+    """The demo province and accounts (created when missing), as the generator's look-up tables."""
+    from bench.million_rows import Place, UnitRef, World
+    from liuyan.deadlines.clock import is_working_day
+    from liuyan.geo.models import Region
+    from liuyan.orgs.catalogue import CurrentCatalogue
+    from liuyan.orgs.models import Board, Unit
+
+    province, staff = _reference(as_of, messages)
     catalogue = CurrentCatalogue()
     regions = {r.pk: r for r in province.regions.values()}
 
@@ -416,6 +445,17 @@ def _tune_for_load(kind: str) -> None:
         else:
             cur.execute("SET synchronous_commit = off")
             cur.execute("SET maintenance_work_mem = '2GB'")
+            # Foreign keys are not checked row by row for the load (their deferred triggers dominate the time); the
+            # constraints stay, and the same rows (same seed and as_of) pass SQLite's foreign key check at commit.
+            cur.execute("SET session_replication_role = replica")
+
+
+def _end_load(kind: str) -> None:
+    from django.db import connection
+
+    if kind == "postgres":
+        with connection.cursor() as cur:
+            cur.execute("SET session_replication_role = DEFAULT")
 
 
 def _drop_indexes(kind: str, tables: list[str]) -> list[tuple[str, str]]:
@@ -518,9 +558,11 @@ def fill_search_index(chunk: int = 20_000) -> bool:
     if index_rows is None:
         print(f"search index not filled: {SEARCH_MODULE} has no index_rows()")
         return False
+    from django.db import transaction
+
     from liuyan.messages.models import Message
 
-    def rows() -> Iterator[tuple[int, str, str]]:
+    def rows() -> Iterator[list[tuple[int, str, str]]]:
         last = 0
         while True:
             page = list(
@@ -530,10 +572,19 @@ def fill_search_index(chunk: int = 20_000) -> bool:
             )
             if not page:
                 return
-            yield from page
+            yield page
             last = page[-1][0]
 
     began = time.monotonic()
-    index_rows(rows())
+    done = 0
+    for page in rows():
+        with transaction.atomic():  # one transaction per page: FTS5 flushes small segments as it goes
+            index_rows(page)
+        done += len(page)
+        if done % 100_000 < len(page):
+            print(f"  search index: {done:>9,} messages  {time.monotonic() - began:7.1f} s", flush=True)
+    optimise = getattr(module, "optimise", None)
+    if optimise is not None:
+        optimise()
     print(f"search index filled through {SEARCH_MODULE}.index_rows in {time.monotonic() - began:.1f} s", flush=True)
     return True

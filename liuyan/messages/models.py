@@ -374,6 +374,13 @@ class Rating(models.Model):
         return f"{self.message_id} {self.satisfaction}"
 
 
+class ContactChannel(models.TextChoices):
+    PHONE = "phone", "电话 Phone"
+    VISIT = "visit", "上门走访 Visit"
+    SMS = "sms", "短信 SMS"
+    MEETING = "meeting", "约见面谈 Meeting"
+
+
 class ContactLog(models.Model):
     """A handler's record of contacting the citizen (phone call, visit, SMS)."""
 

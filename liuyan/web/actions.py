@@ -19,6 +19,7 @@ from liuyan.geo.models import Region
 from liuyan.messages import actions
 from liuyan.messages.access import Actor, access_message_for
 from liuyan.messages.models import (
+    ContactChannel,
     Message,
     MessageType,
     RejectReason,
@@ -250,16 +251,8 @@ class DecideExtensionForm(DecideForm):
     )
 
 
-_CHANNELS = [
-    ("phone", lazy_bi("电话", "Phone")),
-    ("visit", lazy_bi("上门走访", "Visit")),
-    ("sms", lazy_bi("短信", "SMS")),
-    ("meeting", lazy_bi("约见面谈", "Meeting")),
-]
-
-
 class ContactForm(ActionForm):
-    channel = forms.ChoiceField(label=lazy_bi("联系方式", "Channel"), choices=_CHANNELS)
+    channel = forms.ChoiceField(label=lazy_bi("联系方式", "Channel"), choices=choices(ContactChannel))
     summary = long_text("联系情况", "What was said", rows=3, max_length=2000)
 
 

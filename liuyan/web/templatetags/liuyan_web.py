@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from liuyan.messages.models import ContactChannel, RequestKind, RequestStatus, SupervisionLevel
 from liuyan.web import i18n
 
 register = template.Library()
@@ -27,6 +28,24 @@ def label(value: Any) -> str:
     if value in (None, ""):
         return ""
     return i18n.label(value)
+
+
+# Value sets whose raw codes reach templates (the presenter gives codes; pages show words).
+_CHOICES: dict[str, Any] = {
+    "request_kind": RequestKind,
+    "request_status": RequestStatus,
+    "supervision": SupervisionLevel,
+    "channel": ContactChannel,
+}
+
+
+@register.filter
+def choice_of(value: str, kind: str) -> str:
+    """`{{ r.kind|choice_of:"request_kind" }}` → 延期 / Extension."""
+    try:
+        return i18n.label(_CHOICES[kind](value).label)
+    except (KeyError, ValueError):
+        return value
 
 
 @register.filter

@@ -264,7 +264,11 @@ class Assignment(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["unit", "is_active"])]
+        indexes = [
+            models.Index(fields=["unit", "is_active"]),
+            # A unit's current co-handling (协办) messages: a handful among the many it has held as main unit.
+            models.Index(fields=["unit"], condition=models.Q(is_active=True, role="co"), name="active_cohandling_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["message", "unit"], condition=models.Q(is_active=True), name="one_active_assignment_per_unit"
@@ -391,7 +395,7 @@ class ContactLog(models.Model):
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="contacts")
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    channel = models.CharField(max_length=20, default="phone")
+    channel = models.CharField(max_length=20, choices=ContactChannel.choices, default=ContactChannel.PHONE)
     summary = models.TextField()
     at = models.DateTimeField()
 

@@ -2,7 +2,7 @@
 
 import sys
 import time
-from argparse import ArgumentParser
+from argparse import ArgumentParser, ArgumentTypeError
 from typing import Any, TextIO
 
 from django.core.management.base import CommandError
@@ -19,7 +19,8 @@ def _positive(value: str) -> int:
     except ValueError:
         number = 0
     if number < 1:
-        raise CommandError(f"--batch 应为正整数 / --batch must be a positive whole number, not {value!r}")
+        # argparse reports it as `error: argument --batch: …` (and call_command as a CommandError).
+        raise ArgumentTypeError(f"应为正整数 / must be a positive whole number, not {value!r}")
     return number
 
 

@@ -158,6 +158,8 @@ class Message(models.Model):
     class Meta:
         ordering = ["-submitted_at", "-id"]
         indexes = [
+            # Staff look callers up by their exact phone number (liuyan.search.search_filter).
+            models.Index(fields=["contact_phone"], name="message_contact_phone_idx"),
             models.Index(fields=["state", "due_at"]),
             models.Index(fields=["unit", "state"]),
             models.Index(fields=["is_public", "state", "-submitted_at"]),

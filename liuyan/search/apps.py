@@ -1,4 +1,4 @@
-"""App configuration of liuyan.search; after every migrate it checks the SQLite delete trigger and the phone index."""
+"""App configuration of liuyan.search; after every migrate it puts back the SQLite delete trigger if needed."""
 
 from typing import Any
 

@@ -28,7 +28,6 @@ SQLITE_TABLE = "search_fts"
 SQLITE_TRIGGER = "search_fts_message_deleted"
 POSTGRES_TABLE = "search_document"
 POSTGRES_INDEX = "search_document_doc"
-PHONE_INDEX = "search_message_contact_phone"  # staff look callers up by exact phone (see search_filter)
 MESSAGE_TABLE = Message._meta.db_table  # "msgs_message"
 
 DEFAULT_BATCH = 1000
@@ -58,15 +57,9 @@ def _sqlite_trigger_sql(message_table: str) -> str:
     )
 
 
-def _phone_index_sql(message_table: str) -> str:
-    return f"CREATE INDEX IF NOT EXISTS {PHONE_INDEX} ON {message_table} (contact_phone)"
-
-
 def create_schema(connection: BaseDatabaseWrapper, message_table: str = MESSAGE_TABLE) -> None:
-    """Create the index table (and on SQLite the delete trigger) for `connection`'s vendor, and an index of the
-    messages' contact phone for the staff's exact phone lookup."""
+    """Create the index table (and on SQLite the delete trigger) for `connection`'s vendor."""
     with connection.cursor() as cursor:
-        cursor.execute(_phone_index_sql(message_table))
         if _vendor(connection) == "sqlite":
             # unicode61 splits our space-separated tokens and keeps each one whole (CJK bigrams, digits);
             # remove_diacritics 0 keeps them exactly as liuyan.search.tokens made them. No bm25 ranking: no sizes.
@@ -86,7 +79,6 @@ def create_schema(connection: BaseDatabaseWrapper, message_table: str = MESSAGE_
 
 def drop_schema(connection: BaseDatabaseWrapper) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP INDEX IF EXISTS {PHONE_INDEX}")
         if _vendor(connection) == "sqlite":
             cursor.execute(f"DROP TRIGGER IF EXISTS {SQLITE_TRIGGER}")
             cursor.execute(f"DROP TABLE IF EXISTS {SQLITE_TABLE}")
@@ -101,25 +93,18 @@ def _sqlite_has(connection: BaseDatabaseWrapper, kind: str, name: str) -> bool:
 
 
 def ensure_schema(connection: BaseDatabaseWrapper) -> bool:
-    """After every migrate: put back what a table rebuild may have dropped (Django alters a SQLite table by
-    copying it, and dropping the old table drops its triggers and the indexes Django does not know about).
-    Returns whether the index follows message deletes. Does nothing before migration 0001 has run."""
+    """After every migrate: put back the SQLite delete trigger, which a table rebuild drops (Django alters a SQLite
+    table by copying it). Returns whether the index follows message deletes. Nothing before migration 0001."""
     if connection.vendor == "sqlite":
         if not _sqlite_has(connection, "table", SQLITE_TABLE):
             return False
         with connection.cursor() as cursor:
             cursor.execute(_sqlite_trigger_sql(MESSAGE_TABLE))
-            cursor.execute(_phone_index_sql(MESSAGE_TABLE))
         return True
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT to_regclass(%s) IS NOT NULL, to_regclass(%s) IS NOT NULL", [POSTGRES_TABLE, PHONE_INDEX]
-            )
-            has_table, has_index = cursor.fetchone()
-            if has_table and not has_index:
-                cursor.execute(_phone_index_sql(MESSAGE_TABLE))
-        return bool(has_table)
+            cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [POSTGRES_TABLE])
+            return bool(cursor.fetchone()[0])
     return False
 
 
@@ -291,7 +276,7 @@ def search_filter(queryset: "QuerySet[M]", query: str | Query, *, or_number_or_p
         sql += f" UNION SELECT id FROM {MESSAGE_TABLE} WHERE number = %s"
         params.append(exact)
     if or_number_or_phone and looks_like_phone(exact):
-        sql += f" UNION SELECT id FROM {MESSAGE_TABLE} WHERE contact_phone = %s"  # search_message_contact_phone
+        sql += f" UNION SELECT id FROM {MESSAGE_TABLE} WHERE contact_phone = %s"  # message_contact_phone_idx
         params.append(exact)
     return queryset.filter(pk__in=RawSQL(sql, params))
 

@@ -160,6 +160,8 @@ class MessageItem(Schema):
 
 
 class MessagePage(PageMeta):
+    count: int = Field(description="Matching messages, counted up to 10,000 (see count_exact)")
+    count_exact: bool = Field(description="False: there are more than `count` matches (a long list is not counted)")
     items: list[MessageItem]
 
 

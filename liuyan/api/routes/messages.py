@@ -14,6 +14,7 @@ from liuyan.api.schemas import MessageDetail, MessagePage, SubmitForm, SubmitIn,
 from liuyan.common import ratelimit
 from liuyan.common.errors import NotFound
 from liuyan.common.net import client_ip
+from liuyan.common.paging import capped_count
 from liuyan.messages import actions
 from liuyan.messages.access import Actor, access_message_for, sees_personal_data, visible_messages_for
 from liuyan.messages.models import Attachment, Message, Source
@@ -140,8 +141,10 @@ def list_messages(request: HttpRequest, filters: Query[MessageFilters], paging: 
         visible_messages_for(user), filters, user=user, search_original=personal_list_view(user)
     ).select_related(*LIST_RELATED)
     limit, offset = paging.window()
+    count, exact = capped_count(messages)
     return {
-        "count": messages.count(),
+        "count": count,
+        "count_exact": exact,
         "limit": limit,
         "offset": offset,
         "items": [list_item_for(m, user) for m in messages[offset : offset + limit]],

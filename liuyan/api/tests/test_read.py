@@ -327,3 +327,14 @@ def test_it_answers_500_as_json_without_a_traceback(world, anon, monkeypatch):
     e = err(r)
     assert e["code"] == "server_error"
     assert "secret internals" not in r.content.decode() and "Traceback" not in r.content.decode()
+
+
+def test_it_counts_a_long_list_only_up_to_the_cap(world, anon, monkeypatch):
+    from liuyan.common import paging
+
+    for i in range(3):
+        message_in_state(world, State.IN_PROGRESS, title=f"长列表第{i}条")
+    assert anon.get("messages").json()["count_exact"] is True
+    monkeypatch.setattr(paging, "COUNT_CAP", 2)
+    page = anon.get("messages", {"limit": 1}).json()
+    assert page["count"] == 2 and page["count_exact"] is False and len(page["items"]) == 1

@@ -99,3 +99,13 @@ def test_it_lists_ministries_first_then_the_province_by_city(world):
     groups = board_groups(platform_region())
     assert [g["name"] for g in groups] == ["国家部委", "西地省", "A市", "B市"]
     assert [b.code for b in groups[0]["boards"]] == ["CN-ZJB"]
+
+
+def test_it_says_plus_instead_of_counting_a_long_list(world, monkeypatch):
+    from liuyan.common import paging
+
+    for i in range(3):
+        message_in_state(world, State.IN_PROGRESS, title=f"长列表第{i}条")
+    monkeypatch.setattr(paging, "COUNT_CAP", 2)
+    html = Client().get("/messages/").content.decode()
+    assert "2+" in html

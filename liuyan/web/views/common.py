@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from liuyan.accounts.models import User
 from liuyan.common.errors import Forbidden, LiuyanError
+from liuyan.common.paging import capped_count
 from liuyan.web.i18n import bi
 
 V = TypeVar("V", bound=Callable[..., HttpResponse])
@@ -62,10 +63,6 @@ def safe_next(request: HttpRequest, fallback: str) -> str:
     return fallback
 
 
-# Beyond this many rows a list says "10,000+" instead of counting a million rows on every page view.
-COUNT_CAP = 10_000
-
-
 @dataclass
 class CappedPage:
     """A page of a list whose total is counted only up to COUNT_CAP."""
@@ -106,9 +103,8 @@ def capped_page(queryset: "QuerySet[Any]", page: str | int | None, per_page: int
         number = max(1, int(page or 1))
     except (TypeError, ValueError):
         number = 1
-    total = queryset.order_by()[: COUNT_CAP + 1].count()
-    capped = total > COUNT_CAP
-    total = min(total, COUNT_CAP)
+    total, exact = capped_count(queryset)
+    capped = not exact
     last = max(1, -(-total // per_page))
     number = min(number, last)
     start = (number - 1) * per_page

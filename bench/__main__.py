@@ -60,6 +60,14 @@ def pages_main(argv: list[str]) -> None:
     parser.add_argument("--warmup", type=int, default=10, help="untimed requests per case first (10)")
     parser.add_argument("--only", default="", help="comma-separated substrings: run only matching cases")
     parser.add_argument("--json", dest="json_out", default="", help="also write the results to this JSON file")
+    parser.add_argument(
+        "--max-seconds", type=float, default=90.0, help="stop a slow case after this many timed seconds (90)"
+    )
+    parser.add_argument(
+        "--without-stats",
+        action="store_true",
+        help="SQLite: hide the planner statistics (ANALYZE) for the run, as in a database never analysed",
+    )
     args = parser.parse_args(argv)
 
     from bench import million
@@ -75,6 +83,8 @@ def pages_main(argv: list[str]) -> None:
         seed=args.seed,
         only=[s for s in args.only.split(",") if s],
         json_out=args.json_out,
+        statistics_kept=not args.without_stats,
+        max_seconds=args.max_seconds,
     )
 
 

@@ -118,10 +118,26 @@ def setup_django(url: str) -> None:
     django.setup()
 
 
-def _migrate() -> None:
+def _migrate() -> int:
+    """Apply the project's migrations; returns how many were new (a fixture built earlier gets the new indexes)."""
     from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
 
+    executor = MigrationExecutor(connection)
+    pending = len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+    if pending:
+        print(f"applying {pending} new migration(s)", flush=True)
     call_command("migrate", verbosity=0, interactive=False)
+    return pending
+
+
+def _migrate_fixture(kind: str) -> None:
+    """Migrate an existing fixture; after new migrations, refresh the planner statistics as the build does."""
+    if _migrate():
+        began = time.monotonic()
+        _analyze(kind)
+        print(f"statistics refreshed (ANALYZE) in {time.monotonic() - began:.1f} s", flush=True)
 
 
 def use_fixture(kind: str, messages: int) -> dict[str, Any]:
@@ -133,7 +149,7 @@ def use_fixture(kind: str, messages: int) -> dict[str, Any]:
             f"`.venv/bin/python -m bench million --db {kind} --messages {messages}`"
         )
     setup_django(url_for(kind, messages))
-    _migrate()
+    _migrate_fixture(kind)
     return marker
 
 
@@ -158,7 +174,7 @@ def build(
             flush=True,
         )
         setup_django(url_for(kind, messages))
-        _migrate()
+        _migrate_fixture(kind)
         _reference(dt.datetime.fromisoformat(marker["as_of"]), messages)  # adds what the demo gained since
         if not marker.get("search_indexed"):
             _search_step(marker)

@@ -8,11 +8,12 @@ queries and the template or JSON rendering — no network, no WSGI server, no br
 written) is skipped with a note, so the same command measures it once it exists.
 """
 
+import contextlib
 import json
 import random
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -52,8 +53,9 @@ class Inputs:
 
 
 def _inputs(seed: int) -> Inputs:
-    """Real values from the fixture: boards, regions (cities and counties), first-level categories, and samples of
-    public, replied and the handler's own messages."""
+    """Real values from the fixture: the province's boards (not the ministries, which get no fixture messages),
+    regions (cities and counties), first-level categories, and samples of public, replied and the handler's own
+    messages."""
     from liuyan.accounts.models import User
     from liuyan.geo.models import Region
     from liuyan.messages.models import Message
@@ -70,7 +72,7 @@ def _inputs(seed: int) -> Inputs:
     unit_ids = list(Message.objects.filter(unit=handler.unit).values_list("pk", flat=True))
     unit_sample = rng.sample(unit_ids, min(len(unit_ids), 500))
     return Inputs(
-        boards=sorted(Board.objects.filter(is_active=True).values_list("code", flat=True)),
+        boards=sorted(Board.objects.filter(is_active=True, code__startswith="X01").values_list("code", flat=True)),
         regions=sorted(Region.objects.filter(code__startswith="X01", level__in=[2, 3]).values_list("code", flat=True)),
         categories=sorted(Category.objects.filter(parent=None, is_active=True).values_list("pk", flat=True)),
         public_numbers=sorted(public.values_list("number", flat=True)),
@@ -150,8 +152,9 @@ def _resolves(url: str) -> bool:
     return True
 
 
-def measure(case: Case, *, requests: int, warmup: int, seed: int) -> dict[str, Any]:
-    """Time one case; skipped (with the reason) when its URL does not resolve or does not answer 200."""
+def measure(case: Case, *, requests: int, warmup: int, seed: int, max_seconds: float = 90.0) -> dict[str, Any]:
+    """Time one case; skipped (with the reason) when its URL does not resolve or does not answer 200. A slow case
+    stops after `max_seconds` of timed requests (at least 20 of them), so a run stays bounded."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -169,7 +172,12 @@ def measure(case: Case, *, requests: int, warmup: int, seed: int) -> dict[str, A
     queries: list[int] = []
     statuses: dict[int, int] = {}
     example = first
+    timed_since = 0.0
     for i in range(warmup + requests):
+        if i == warmup:
+            timed_since = time.perf_counter()
+        elif i > warmup + 20 and time.perf_counter() - timed_since > max_seconds:
+            break
         url = first if i == 0 else case.url(rng)
         with CaptureQueriesContext(connection) as captured:
             began = time.perf_counter()
@@ -198,6 +206,29 @@ def measure(case: Case, *, requests: int, warmup: int, seed: int) -> dict[str, A
     }
 
 
+@contextlib.contextmanager
+def sqlite_statistics(keep: bool) -> Iterator[None]:
+    """With keep=False, hide SQLite's planner statistics (sqlite_stat1, from the fixture's ANALYZE) for the run, as
+    in a Django SQLite database nobody ever analysed; they are put back afterwards."""
+    from django.db import connection
+
+    if keep or connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS bench_stat1_saved")
+        cur.execute("CREATE TABLE bench_stat1_saved AS SELECT * FROM sqlite_stat1")
+        cur.execute("DELETE FROM sqlite_stat1")
+    connection.close()  # the next connection plans without statistics
+    try:
+        yield
+    finally:
+        with connection.cursor() as cur:
+            cur.execute("INSERT INTO sqlite_stat1 SELECT * FROM bench_stat1_saved")
+            cur.execute("DROP TABLE bench_stat1_saved")
+        connection.close()
+
+
 def run(
     *,
     database: str,
@@ -207,6 +238,8 @@ def run(
     seed: int = 2026,
     only: list[str] | None = None,
     json_out: str = "",
+    statistics_kept: bool = True,
+    max_seconds: float = 90.0,
 ) -> list[dict[str, Any]]:
     from django.conf import settings
 
@@ -214,15 +247,30 @@ def run(
     _collect_static()
     inputs = _inputs(seed)
     selected = [c for c in cases(inputs) if not only or any(s in c.name for s in only)]
+    stats = "" if statistics_kept or database != "sqlite" else " WITHOUT planner statistics (sqlite_stat1 hidden)"
     print(
-        f"{database}: {marker['messages']:,} messages (seed {marker['seed']}, as of {marker['as_of']}); "
+        f"{database}{stats}: {marker['messages']:,} messages (seed {marker['seed']}, as of {marker['as_of']}); "
         f"{requests} timed requests per case after {warmup} untimed; in-process test Client, server side only",
         flush=True,
     )
-    print(f"{'case':<40} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'queries':>8}", flush=True)
+    with sqlite_statistics(statistics_kept):
+        return _run_cases(selected, database, marker, requests, warmup, seed, json_out, max_seconds)
+
+
+def _run_cases(
+    selected: list[Case],
+    database: str,
+    marker: dict[str, Any],
+    requests: int,
+    warmup: int,
+    seed: int,
+    json_out: str,
+    max_seconds: float,
+) -> list[dict[str, Any]]:
+    print(f"{'case':<40} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'queries':>8}", flush=True)
     results = []
     for case in selected:
-        result = measure(case, requests=requests, warmup=warmup, seed=seed)
+        result = measure(case, requests=requests, warmup=warmup, seed=seed, max_seconds=max_seconds)
         results.append(result)
         if "skipped" in result:
             print(f"{case.name:<40} skipped: {result['skipped']}", flush=True)
@@ -230,7 +278,8 @@ def run(
         q = result["queries_max"]
         queries = f"{result['queries_p50']}" if q == result["queries_p50"] else f"{result['queries_p50']}–{q}"
         print(
-            f"{case.name:<40} {result['p50_ms']:>8} {result['p95_ms']:>8} {result['max_ms']:>8} {queries:>8}",
+            f"{case.name:<40} {result['requests']:>4} {result['p50_ms']:>8} {result['p95_ms']:>8} "
+            f"{result['max_ms']:>8} {queries:>8}",
             flush=True,
         )
     if json_out:

@@ -47,5 +47,15 @@ bench: install
 	$(BIN)/python -m bench --db sqlite
 	$(BIN)/python -m bench --db postgres
 
+# Page speed at a million messages (bench/pages.py): builds each fixture once (bench/million.py; later runs reuse
+# it), then times the portal and API pages on it. `make bench-pages BENCH_MESSAGES=100000` for a smaller one.
+BENCH_MESSAGES ?= 1000000
+.PHONY: bench-pages
+bench-pages: install
+	$(BIN)/python -m bench million --db sqlite --messages $(BENCH_MESSAGES)
+	$(BIN)/python -m bench pages --db sqlite --messages $(BENCH_MESSAGES)
+	$(BIN)/python -m bench million --db postgres --messages $(BENCH_MESSAGES)
+	$(BIN)/python -m bench pages --db postgres --messages $(BENCH_MESSAGES)
+
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache

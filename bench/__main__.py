@@ -92,11 +92,14 @@ def plans_main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench plans", description="query plans of the message list")
     _fixture_args(parser)
     parser.add_argument("--only", default="", help="comma-separated substrings: run only matching cases")
+    parser.add_argument(
+        "--no-migrate", action="store_true", help="leave the fixture's migrations as they are (to compare plans)"
+    )
     args = parser.parse_args(argv)
 
     from bench import million
 
-    million.use_fixture(args.db, args.messages)
+    million.use_fixture(args.db, args.messages, migrate=not args.no_migrate)
     from bench import plans
 
     plans.run(only=[s for s in args.only.split(",") if s])

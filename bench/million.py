@@ -140,8 +140,9 @@ def _migrate_fixture(kind: str) -> None:
         print(f"statistics refreshed (ANALYZE) in {time.monotonic() - began:.1f} s", flush=True)
 
 
-def use_fixture(kind: str, messages: int) -> dict[str, Any]:
-    """Point Django at an existing fixture (applying any new migration); exit with the build command if none."""
+def use_fixture(kind: str, messages: int, *, migrate: bool = True) -> dict[str, Any]:
+    """Point Django at an existing fixture (applying any new migration unless `migrate` is False); exit with the
+    build command if there is none."""
     marker = read_marker(kind, messages)
     if marker is None or not marker.get("finished"):
         raise SystemExit(
@@ -149,7 +150,8 @@ def use_fixture(kind: str, messages: int) -> dict[str, Any]:
             f"`.venv/bin/python -m bench million --db {kind} --messages {messages}`"
         )
     setup_django(url_for(kind, messages))
-    _migrate_fixture(kind)
+    if migrate:
+        _migrate_fixture(kind)
     return marker
 
 

@@ -503,6 +503,8 @@ class Histories:
         self.counts: dict[str, int] = {name: 0 for name in COLUMNS}
         self.states: dict[str, int] = {}
         self._masked: dict[str, str] = {}
+        # Water, power, gas and heating: answered within 24 hours (the demo's deadline policy rows).
+        self.utility_ids = frozenset(world.category_pk[p] for p in UTILITY_CATEGORIES if p in world.category_pk)
 
     # -- arrivals -----------------------------------------------------------------------------------------------
 
@@ -884,14 +886,6 @@ class Histories:
         if m["category_id"] in self.utility_ids:
             return t + 24 * HOUR
         return self.clock.add_wd(t, HANDLE_WORKING_DAYS["inquiry" if inquiry else m["type"]])
-
-    @property
-    def utility_ids(self) -> frozenset[int]:
-        cached: frozenset[int] | None = getattr(self, "_utility_ids", None)
-        if cached is None:
-            cached = frozenset(self.w.category_pk[p] for p in UTILITY_CATEGORIES if p in self.w.category_pk)
-            self._utility_ids = cached
-        return cached
 
     def _assign(self, L: _Life, unit: UnitRef, t: float, co: list[UnitRef], mains: list[list[Any]]) -> None:
         for row in mains:

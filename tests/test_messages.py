@@ -17,7 +17,7 @@ from liuyan.messages.access import (
     sees_personal_data,
     visible_messages_for,
 )
-from liuyan.messages.models import Attachment, Event, Message, MessageType, ReplyKind
+from liuyan.messages.models import Assignment, AssignmentRole, Attachment, Event, Message, MessageType, ReplyKind
 from liuyan.messages.privacy import mask_personal_data
 from liuyan.messages.states import State
 from liuyan.notify.models import Notification
@@ -180,6 +180,22 @@ def test_the_permission_matrix_for_seeing_messages(world: World) -> None:
         user = u[key] if key else None
         got = (visible(user, public), visible(user, secret), visible(user, in_review))
         assert got == expected, key
+
+
+@pytest.mark.parametrize("inline_limit", [1000, 0], ids=["ids-inline", "subquery"])
+def test_co_handling_units_see_their_messages_however_many_they_hold(
+    world: World, monkeypatch: pytest.MonkeyPatch, inline_limit: int
+) -> None:
+    from liuyan.messages import access
+
+    monkeypatch.setattr(access, "CO_HANDLED_INLINE_LIMIT", inline_limit)
+    m = message_in_state(world, State.IN_PROGRESS, is_public=False)
+    other = message_in_state(world, State.IN_PROGRESS, is_public=False)
+    env_handler = world.users["env_handler"]
+    assert not visible(env_handler, m)
+    Assignment.objects.create(message=m, unit=world.a_env, role=AssignmentRole.CO, created_at=m.submitted_at)
+    assert visible(env_handler, m) and not visible(env_handler, other)
+    assert visible(world.users["handler"], m)  # the main unit still sees it
 
 
 def test_opening_a_message_by_url_gives_clear_refusals(world: World) -> None:

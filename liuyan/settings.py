@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "liuyan.deadlines",
     "liuyan.messages",
     "liuyan.search",
+    "liuyan.intake",
     "liuyan.notify",
     "liuyan.api",
     "liuyan.web",

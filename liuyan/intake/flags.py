@@ -391,9 +391,9 @@ def key_flags(text: str, *, min_confidence: float = MIN_CONFIDENCE) -> list[Flag
             evidence.setdefault(SAFETY_HAZARD, _Evidence()).add(m.group(), weight * factor, context)
     for code, patterns in _PATTERNS.items():
         for pattern, weight, label in patterns:
-            m = pattern.search(text)
-            if m is not None:
-                factor, context = _context_factor(text, m.start())
+            found = pattern.search(text)
+            if found is not None:
+                factor, context = _context_factor(text, found.start())
                 evidence.setdefault(code, _Evidence()).add(label, weight * factor, context)
     threat = evidence.get(THREAT_TO_LIFE_PROPERTY)
     if threat is not None and any(w.startswith(_FRAUD) for w in threat.words):

@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from liuyan.intake.locate import find_mentions
+from liuyan.intake.locate import WEAK, find_mentions
 from liuyan.messages.privacy import HOUSE_NUMBER, ascii_digits, find_personal_data
 
 PHONE = "phone"
@@ -87,42 +87,33 @@ def _words(text: str) -> frozenset[str]:
 
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9０-９]")
 _DIVISION_CHARS = frozenset("省市区县镇乡")
-# Characters a name never starts after: function words, pronouns, punctuation is not a name character anyway.
-_STOP_CHARS = frozenset("的在于是被把让给向对从到跟与及我你他她它们这那该本其此每各找去说请经由称等将")
+# Characters a name never starts after: function words and pronouns (punctuation is no name character anyway).
+_STOP_CHARS = frozenset("的在于是被把让给向对从到跟与及我你他她它们这那该本其此每各个几找去说请经由称等将")
+# More for addresses (estate and road names have no verbs or particles: 严重干扰小区, 和谐之路) …
+_ADDRESS_STOP_CHARS = _STOP_CHARS | frozenset("了过着很都也还又就才已要想会能可看做找嫌侵占扰规之访求选住")
+# … and for organisations (跪求市政府, 上诉法院, 就读小学).
+_ORG_STOP_CHARS = _STOP_CHARS | frozenset("任求问送跪诉读须虽据还某己整因过所或然况时后进入往了")
 # Words a name never starts after (投诉A市…局 → A市…局): the name starts right after the last one.
-_STOP_WORDS = (
-    "位于",
-    "住在",
-    "地址",
-    "反映",
-    "投诉",
-    "举报",
-    "联系",
-    "咨询",
-    "要求",
-    "希望",
-    "通过",
-    "经过",
-    "关于",
-    "建议",
-    "请问",
-    "起诉",
-    "隔壁",
-    "附近",
-    "旁边",
-    "对面",
-    "门口",
+_STOP_WORDS = _words(
+    "位于 住在 地址 反映 投诉 举报 联系 咨询 要求 希望 通过 经过 关于 建议 请问 起诉 隔壁 附近 旁边 对面 门口"
+    " 家住 根据 作为 还有 发现 追究 可以 上诉 进入 采用 一个 一家 一所 一些 某些 这些 那些 自己 整个 所有 以来 就读"
+    " 急送 现为 同志 虽然 因为 必须 后因 后报 报警 到了 来到 去了 已经 已造成 造成 导致 涉嫌 监督 一起 部分 多数"
 )
+# Organisation words that end an address name too: 金鹗山办事处万家坡社区 → 万家坡社区.
+_ADDRESS_STOP_WORDS = _STOP_WORDS | _words("办事处 街道 政府 公司 委员会 居委会 学校 医院 小区 社区 物业")
 # 住房和城乡建设局, 人力资源和社会保障局, 发展和改革委员会: 和 inside a department name.
 _AND_CONTINUES = ("城乡", "社会", "信息", "旅游", "改革", "计划", "科技", "体育", "广播", "自然", "生态", "应急")
 
 
-def _grow_left(text: str, end: int, limit: int, floor: int, *, divisions_stop: bool) -> int:
-    """Where a name ending at `end` starts: at most `limit` name characters back, never before `floor`."""
+def _grow_left(
+    text: str, end: int, limit: int, floor: int, *, stops: frozenset[str], words: frozenset[str], divisions_stop: bool
+) -> int:
+    """Where a name ending at `end` starts: at most `limit` name characters back, never before `floor`, never
+    across a stop character, and right after the last stop word inside."""
     start = end
     while start > floor and end - start < limit:
         ch = text[start - 1]
-        if not _NAME_CHAR.match(ch) or ch in _STOP_CHARS:
+        if not _NAME_CHAR.match(ch) or ch in stops:
             break
         if divisions_stop and ch in _DIVISION_CHARS:
             break
@@ -130,8 +121,11 @@ def _grow_left(text: str, end: int, limit: int, floor: int, *, divisions_stop: b
             break
         start -= 1
     name = text[start:end]
-    cut = max((name.rfind(w) + len(w) for w in _STOP_WORDS if w in name), default=0)
-    return start + cut
+    cut = max((name.rfind(w) + len(w) for w in words if w in name), default=0)
+    start += cut
+    if start < end and start > floor and text[start - 1 : start + 1] in words:
+        start += 1  # 监督|泰华一村: the name began inside a stop word
+    return start
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -152,7 +146,9 @@ _NAMED_SUFFIX = re.compile(
     rf"|(?P<weak>{_WEAK_ESTATE_SUFFIX})(?={_D}{{1,3}}(?:号楼|栋|幢|座|单元))"
 )
 _NUMBERED_RE = re.compile(rf"(?<![0-9０-９\-]){_NUMBERED}+")
-_ADDRESS_NAME_LIMIT = 8
+_ADDRESS_NAME_LIMIT = 6
+_VILLAGE_NAME_LIMIT = 4
+_LONE_ROAD_NAME_LIMIT = 4  # a road on its own (no number, no estate after it) has a short name: 开元路, 冷江东路
 # Words that end like a road or a village but are none (道路, 马路, 农村 …).
 _NOT_ROADS = _words(
     "道路 马路 公路 铁路 线路 思路 出路 网路 电路 一路 沿路 过路 让路 修路 套路 门路 走路 上路 进路 水路 陆路 来路"
@@ -166,7 +162,8 @@ _NOT_ROAD_ENDINGS = ("道路", "马路", "公路", "铁路", "线路", "网路",
 class _Part:
     start: int
     end: int
-    named: bool
+    kind: str  # road / estate / weak (苑, 府 … before a building number) / number
+    name_length: int = 0
 
 
 def _addresses(text: str, places: list[tuple[int, int]]) -> list[Entity]:
@@ -175,17 +172,20 @@ def _addresses(text: str, places: list[tuple[int, int]]) -> list[Entity]:
     for m in _NAMED_SUFFIX.finditer(text):
         if m.start() < floor:
             continue
-        start = _grow_left(text, m.start(), _ADDRESS_NAME_LIMIT, floor, divisions_stop=True)
+        limit = _VILLAGE_NAME_LIMIT if m.group() == "村" else _ADDRESS_NAME_LIMIT
+        start = _grow_left(
+            text, m.start(), limit, floor, stops=_ADDRESS_STOP_CHARS, words=_ADDRESS_STOP_WORDS, divisions_stop=True
+        )
         phrase = text[start : m.end()]
         short = m.start() - start < (1 if m.group() == "村" else 2)
         if short and not (m.start() - start == 1 and text[start].isdigit()):  # 王村 and 2路 are names, 上街 not
             continue
         if phrase in _NOT_ROADS or phrase.endswith(_NOT_ROAD_ENDINGS):
             continue
-        parts.append(_Part(start, m.end(), True))
+        parts.append(_Part(start, m.end(), m.lastgroup or "", m.start() - start))
         floor = m.end()
     for m in _NUMBERED_RE.finditer(text):
-        parts.append(_Part(m.start(), m.end(), False))
+        parts.append(_Part(m.start(), m.end(), "number"))
     if not parts:
         return []
     parts.sort(key=lambda p: (p.start, -p.end))
@@ -199,11 +199,15 @@ def _addresses(text: str, places: list[tuple[int, int]]) -> list[Entity]:
     place_ends = {end: start for start, end in places}
     found: list[Entity] = []
     for chain in chains:
-        if not chain[0].named:
+        first = chain[0]
+        if first.kind == "number":
             continue  # a bare 3号 or 5层 is no address
-        start, end = chain[0].start, chain[-1].end
+        start, end = first.start, chain[-1].end
         while start in place_ends:  # A市A3区人民路: the division names written right before belong to it
             start = place_ends[start]
+        lone_road = len(chain) == 1 and first.kind == "road" and start == first.start
+        if lone_road and first.name_length > _LONE_ROAD_NAME_LIMIT:
+            continue  # 几年上访路: a long "road" name with no number and no place before it is rarely a road
         raw = text[start:end]
         found.append(Entity(ADDRESS, ascii_digits(raw), start, end, raw))
     return found
@@ -221,6 +225,10 @@ _ORG_SUFFIXES = _words(
 )
 _ORG_SUFFIX_RE = re.compile("|".join(sorted(_ORG_SUFFIXES, key=lambda w: (-len(w), w))))
 _ORG_NAME_LIMIT = 18
+_ORG_NAME_WITHOUT_PLACE = 8
+_DATE_PREFIX = re.compile(r".*[0-9０-９]+[年月日号]")
+_DIVISION_WORD = re.compile(r"(?<![小社园街城郊])[省市区县镇乡]")
+_ORG_MAX_LENGTH = 40
 # Parts that always join the organisation right before them (…银行 + A市分行, …政府 + 办公厅).
 _SUB_UNITS = ("分公司", "分局", "分行", "支行", "营业部", "办公厅", "办公室", "分院", "分校")
 # Endings that look like an organisation but are none (骗局, 格局 …), and what must not follow a suffix.
@@ -234,13 +242,19 @@ _NOT_AFTER: dict[str, str] = {
     "大学": "生",
     "学院": "派",
     "厂": "家区房长商",
+    "分行": "政为",
     "公司": "化",
     "局": "面势长",
     "政府": "部",
 }
 
 
-def _organisations(text: str) -> list[Entity]:
+# An organisation joins the one right before it when it is a sub-unit, or a company name in two parts
+# (…物业 + 管理有限公司, …集团 + 有限公司).
+_JOINS_AFTER = ("物业", "集团", "公司")
+
+
+def _organisations(text: str, place_starts: list[int]) -> list[Entity]:
     found: list[Entity] = []
     floor = 0
     for m in _ORG_SUFFIX_RE.finditer(text):
@@ -248,11 +262,35 @@ def _organisations(text: str) -> list[Entity]:
         after = text[m.end() : m.end() + 1]
         if after and after in _NOT_AFTER.get(suffix, ""):
             continue
-        start = _grow_left(text, m.start(), _ORG_NAME_LIMIT, floor, divisions_stop=False)
+        start = _grow_left(
+            text, m.start(), _ORG_NAME_LIMIT, floor, stops=_ORG_STOP_CHARS, words=_STOP_WORDS, divisions_stop=False
+        )
+        # 望西地省旅游局, 现为F市爱心培幼儿园: a division name inside is where the organisation's name begins.
+        inside = [p for p in place_starts if start <= p < m.start()]
+        if inside:
+            start = inside[0]
+        else:
+            dated = _DATE_PREFIX.match(text, start, m.start())
+            if dated is not None:
+                start = dated.end()  # 2003年9月江押中学
+            if m.start() - start > _ORG_NAME_WITHOUT_PLACE:
+                # A long name: it begins shortly before its first division word (何谈教育江押镇中学 → 江押镇中学,
+                # A市住房和城乡建设局 stays); without one it has swallowed part of a sentence.
+                division = _DIVISION_WORD.search(text, start, m.start())
+                if division is None:
+                    continue
+                start = max(start, division.start() - 2)
         name = text[start : m.start()]
-        joins = bool(found) and found[-1].end == start
-        if joins and (suffix in _SUB_UNITS or not any(c in _DIVISION_CHARS for c in name)) and len(name) <= 8:
-            previous = found.pop()
+        previous = found[-1] if found else None
+        joins = previous is not None and previous.end == start and len(name) <= 8
+        joins = joins and previous is not None and m.end() - previous.start <= _ORG_MAX_LENGTH
+        part_of_name = not any(c in _DIVISION_CHARS for c in name)  # A市程明物业 starts a name of its own
+        if (
+            joins
+            and previous is not None
+            and (suffix in _SUB_UNITS or (part_of_name and previous.text.endswith(_JOINS_AFTER)))
+        ):
+            found.pop()
             start = previous.start
         elif len(name) < 2 and not (name and name in _DIVISION_CHARS):  # 市政府 yes, 该公司 / 上大学 no
             continue
@@ -312,7 +350,7 @@ _DATETIME = re.compile(
     rf"|(?<![0-9０-９])(?P<iy>(?:19|20){_D}{{2}})(?P<sep>[-/.])(?P<im>{_D}{{1,2}})(?P=sep)(?P<id>{_D}{{1,2}})"
     rf"(?![0-9０-９])"
     rf"|(?<![0-9０-９年.\-/])(?P<mm>{_D}{{1,2}})\s*月\s*(?P<md>{_D}{{1,2}})\s*[日号]"
-    rf"|(?<![一二三四五六七八九十年])(?P<cm>十[一二]?|[一二三四五六七八九])月(?:份|(?P<cd>[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])[日号])?"
+    rf"|(?<![一二三四五六七八九十年])(?P<cm>十[一二]?|[一二三四五六七八九])月(?:份|(?P<cd>[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])[日号])"
     rf"|(?P<rel>{_RELATIVE})"
     rf"|(?P<holiday>(?:{_HOLIDAYS})(?:节)?(?:前后|前夕|前|后|期间|假期|当天))"
     rf"|(?P<vague>{_VAGUE})"
@@ -458,10 +496,17 @@ def _datetimes(text: str, today: dt.date | None) -> list[Entity]:
 
 
 def _places(text: str) -> list[Entity]:
-    return [
-        Entity(PLACE, m.text, m.start, m.end, m.text, ",".join(str(c.region.pk) for c in m.candidates))
-        for m in find_mentions(text)
-    ]
+    """Division mentions; a weak one (a county's short name, 和县) only when another mention is its ancestor."""
+    mentions = find_mentions(text)
+    paths = [c.region.path for m in mentions if m.strength > WEAK for c in m.candidates]
+    found = []
+    for m in mentions:
+        if m.strength <= WEAK and not any(
+            c.region.path.startswith(p) and c.region.path != p for c in m.candidates for p in paths
+        ):
+            continue
+        found.append(Entity(PLACE, m.text, m.start, m.end, m.text, ",".join(str(c.region.pk) for c in m.candidates)))
+    return found
 
 
 def extract(text: str, *, today: dt.date | None = None, places: bool = True) -> Extraction:
@@ -481,7 +526,7 @@ def extract(text: str, *, today: dt.date | None = None, places: bool = True) -> 
     for entity in _addresses(text, [(e.start, e.end) for e in place_entities]):
         if not any(s < entity.end and entity.start < e for s, e in personal):
             entities.append(entity)
-    entities.extend(_organisations(text))
+    entities.extend(_organisations(text, [e.start for e in place_entities]))
     for entity in _datetimes(text, today):
         if not any(s < entity.end and entity.start < e for s, e in personal):
             entities.append(entity)

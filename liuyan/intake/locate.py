@@ -10,7 +10,8 @@ every `clear_region_cache()` of the loaders), so one database read serves both.
 How much a mention counts (its strength):
 - an official name (A3区, 朝阳区, 西地省): 1.0; an official name of two Chinese characters (和县, 城区, 郊区), and a few
   names that are also everyday words (新城区, 城关区 …): 0.3, they count fully only when another mention confirms them;
-- a short name (alias) followed by a division suffix (延边州, 西地 + 省 …): 1.0;
+- a short name (alias) followed by its own division suffix (延边州 for 延边朝鲜族自治州): 1.0; followed by another
+  one (泰山街道, 朝阳镇: a township named like the county) it is no mention;
 - a province's or city's short name on its own (广东, 深圳): 0.6; a county's short name on its own (朝阳, 海淀): 0.3;
 - a short name followed by a road, estate or institution word (中山路, 朝阳新居, 中山大学) is no mention at all.
 
@@ -33,7 +34,7 @@ MEDIUM = 0.6
 WEAK = 0.3
 AUTHOR_BONUS = 0.2
 AUTHOR_FALLBACK_CONFIDENCE = 0.3
-MIN_SCORE = 0.15  # below this the text says too little; the author's region (if any) is used instead
+MIN_SCORE = 0.2  # below this the text says too little (one weak name nothing confirms); the author's region is used
 REPEAT_FACTOR = 0.3  # each further mention of the same name adds this share of its strength
 
 DIVISION_SUFFIXES = "省市区县州盟旗镇乡"
@@ -206,8 +207,10 @@ def _strength(name: str, ref: RegionRef, is_alias: bool, text: str, end: int) ->
         if name in EVERYDAY_NAMES or (len(name) == 2 and _is_cjk(name[0]) and _is_cjk(name[1])):
             return WEAK, end
         return STRONG, end
+    if after[:1] and after[0] == ref.name[-1]:
+        return STRONG, end + 1  # 延边 + 州 (延边朝鲜族自治州)
     if after[:2] == "街道" or (after[:1] and after[0] in DIVISION_SUFFIXES):
-        return STRONG, end + (2 if after[:2] == "街道" else 1)
+        return 0.0, end  # 泰山街道, 朝阳镇: a township named like the county, not the county
     if after.startswith(NOT_A_PLACE_AFTER):
         return 0.0, end
     return (MEDIUM if ref.depth <= 3 else WEAK), end

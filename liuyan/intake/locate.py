@@ -12,7 +12,9 @@ How much a mention counts (its strength):
   names that are also everyday words (新城区, 城关区 …): 0.3, they count fully only when another mention confirms them;
 - a short name (alias) followed by its own division suffix (延边州 for 延边朝鲜族自治州): 1.0; followed by another
   one (泰山街道, 朝阳镇: a township named like the county) it is no mention;
-- a province's or city's short name on its own (广东, 深圳): 0.6; a county's short name on its own (朝阳, 海淀): 0.3;
+- a province's or city's short name on its own (广东, 深圳): 0.6; a county's short name on its own (朝阳, 海淀) and
+  a city's that is an everyday word too (中山, 阿里, 三明): 0.3, and nothing at all unless another mention or the
+  author's region confirms it (资源, 平原, 繁荣昌盛 are everyday words);
 - a short name followed by a road, estate or institution word (中山路, 朝阳新居, 中山大学) is no mention at all.
 
 Choosing. Each candidate region scores its own mentions plus every mention of its ancestors (A市 + A3区 → A3区
@@ -89,6 +91,10 @@ EVERYDAY_NAMES = frozenset(
     {"城区", "郊区", "矿区", "东区", "西区", "新城区", "老城区", "城关区", "市中区", "城中区", "城北区", "城东区"}
     | {"城西区", "城南区", "新区", "开发区", "高新区", "市辖区", "长安区", "和平区", "新华区", "向阳区", "胜利区"}
 )
+
+
+# Short names of cities that are everyday words too (孙中山, 阿里巴巴, 三明治, 长治久安): weak like a county's.
+EVERYDAY_ALIASES = frozenset({"中山", "阿里", "大同", "三明", "长治", "白山", "黄山", "安康", "金昌", "海东", "通化"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +219,10 @@ def _strength(name: str, ref: RegionRef, is_alias: bool, text: str, end: int) ->
         return 0.0, end  # 泰山街道, 朝阳镇: a township named like the county, not the county
     if after.startswith(NOT_A_PLACE_AFTER):
         return 0.0, end
-    return (MEDIUM if ref.depth <= 3 else WEAK), end
+    county = ref.depth > 3 or (ref.name.endswith(("区", "县", "旗")) and not ref.name.endswith("地区"))
+    if county or name in EVERYDAY_ALIASES:  # 重庆's 荣昌区 and 海南's 定安县 sit right below the province
+        return WEAK, end
+    return MEDIUM, end
 
 
 def find_mentions(text: str) -> list[Mention]:
@@ -319,7 +328,7 @@ def _score(groups: list[_Group], author: RegionRef | None) -> list[_Scored]:
                 continue  # another reading of this name is the one its context confirms
             own = group.weight * cand.strength / strongest / winners
             if cand.strength < MEDIUM and not support:
-                own *= 0.5  # a weak reading that nothing confirms
+                own = 0.0  # a weak reading nothing confirms (资源, 平原, 繁荣昌盛): only the author's region may
             score = own + support_weight
             if author is not None and _on_branch(cand.region, author):
                 score += AUTHOR_BONUS

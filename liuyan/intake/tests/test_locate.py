@@ -113,3 +113,16 @@ def test_it_never_raises(regions):
 def test_it_works_on_an_empty_table():
     assert locate("A3区") is None
     assert find_mentions("A3区") == []
+
+
+def test_short_county_names_alone_need_confirmation(regions):
+    assert locate("为了下一代的繁荣昌盛") is None  # 荣昌区 of 重庆
+    assert locate("教育资源匮乏，平原地区") is None  # 资源县, 平原县
+    assert locate("孙中山先生的故居") is None  # 中山市
+    assert where("海淀的学校") is None
+    assert where("海淀的学校", author="110000") == "110108"
+    assert where("北京海淀的学校") == "110108"
+
+
+def test_a_township_named_like_a_county_is_not_the_county(regions):
+    assert [m.text for m in find_mentions("泰山街道的居民")] == []

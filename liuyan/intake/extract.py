@@ -21,13 +21,14 @@ Names are found by expanding left from a suffix over at most a few characters, n
 across a sentence, so the cost is linear in the text.
 """
 
+import bisect
 import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from liuyan.intake.locate import WEAK, find_mentions
-from liuyan.messages.privacy import HOUSE_NUMBER, ascii_digits, find_personal_data
+from liuyan.messages.privacy import HOUSE_NUMBER, TakenSpans, ascii_digits, find_personal_data
 
 PHONE = "phone"
 ID_CARD = "id_card"
@@ -266,9 +267,9 @@ def _organisations(text: str, place_starts: list[int]) -> list[Entity]:
             text, m.start(), _ORG_NAME_LIMIT, floor, stops=_ORG_STOP_CHARS, words=_STOP_WORDS, divisions_stop=False
         )
         # 望西地省旅游局, 现为F市爱心培幼儿园: a division name inside is where the organisation's name begins.
-        inside = [p for p in place_starts if start <= p < m.start()]
-        if inside:
-            start = inside[0]
+        first_place = bisect.bisect_left(place_starts, start)  # place_starts is in text order
+        if first_place < len(place_starts) and place_starts[first_place] < m.start():
+            start = place_starts[first_place]
         else:
             dated = _DATE_PREFIX.match(text, start, m.start())
             if dated is not None:
@@ -466,7 +467,10 @@ def _date_value(m: re.Match[str], today: dt.date | None) -> tuple[str, str] | No
 
 def _datetimes(text: str, today: dt.date | None) -> list[Entity]:
     found: list[Entity] = []
+    dates = TakenSpans()
     for m in _DATETIME.finditer(text):
+        if dates.overlaps(m.start(), m.end()):
+            continue  # inside the time of day that extended the date before
         parsed = _date_value(m, today)
         if parsed is None:
             continue
@@ -482,8 +486,9 @@ def _datetimes(text: str, today: dt.date | None) -> list[Entity]:
             end = time.end()  # 昨天晚上
             value = value if detail == "absolute" else text[m.start() : end]
         found.append(Entity(DATETIME, value, m.start(), end, text[m.start() : end], detail))
+        dates.add(m.start(), end)
     for m in _STANDALONE_TIME.finditer(text):
-        if any(e.start <= m.start() < e.end for e in found):
+        if dates.overlaps(m.start(), m.end()):
             continue
         clock = _time_value(m)
         if clock is not None:
@@ -515,20 +520,20 @@ def extract(text: str, *, today: dt.date | None = None, places: bool = True) -> 
     if not text:
         return Extraction(())
     entities: list[Entity] = []
+    personal = TakenSpans()
     for span in find_personal_data(text, house_numbers=False):
         if span.valid and span.kind != HOUSE_NUMBER:
-            entities.append(
-                Entity(span.kind, span.value, span.start, span.end, text[span.start : span.end], span.detail)
-            )
-    personal = [(e.start, e.end) for e in entities]
+            raw = text[span.start : span.end]
+            entities.append(Entity(span.kind, span.value, span.start, span.end, raw, span.detail))
+            personal.add(span.start, span.end)
     place_entities = _places(text) if places else []
     entities.extend(place_entities)
     for entity in _addresses(text, [(e.start, e.end) for e in place_entities]):
-        if not any(s < entity.end and entity.start < e for s, e in personal):
+        if not personal.overlaps(entity.start, entity.end):
             entities.append(entity)
     entities.extend(_organisations(text, [e.start for e in place_entities]))
     for entity in _datetimes(text, today):
-        if not any(s < entity.end and entity.start < e for s, e in personal):
+        if not personal.overlaps(entity.start, entity.end):
             entities.append(entity)
     entities.sort(key=lambda e: (e.start, -e.end))
     return Extraction(tuple(entities))

@@ -29,8 +29,6 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from liuyan.geo import region_lookup
-
 STRONG = 1.0
 MEDIUM = 0.6
 WEAK = 0.3
@@ -194,6 +192,8 @@ def _build(source: Any) -> _Matcher:
 
 def _get_matcher() -> _Matcher:
     global _matcher
+    from liuyan.geo import region_lookup  # here, so extract and locate import without Django set up
+
     # The shared name index of geo.region_lookup (rebuilt on its schedule and on every region change).
     source = region_lookup._get_index()
     with _lock:
@@ -311,15 +311,23 @@ class _Scored:
 
 def _score(groups: list[_Group], author: RegionRef | None) -> list[_Scored]:
     scored: list[_Scored] = []
+    at_path: dict[str, list[_Group]] = {}
+    for group in groups:
+        for cand in group.candidates:
+            at_path.setdefault(cand.region.path, []).append(group)
     for group in groups:
         readings = []
         for cand in group.candidates:
-            support = [
-                g
-                for g in groups
-                if g is not group and any(cand.region.path.startswith(c.region.path) for c in g.candidates)
-            ]
-            readings.append((cand, sum(g.weight for g in support), support))
+            # The other names that mean this region or one of its ancestors (a path prefix): a few lookups.
+            support: dict[int, _Group] = {}
+            path = cand.region.path
+            cut = path.find("/")
+            while cut != -1:
+                for g in at_path.get(path[: cut + 1], ()):
+                    if g is not group:
+                        support[id(g)] = g
+                cut = path.find("/", cut + 1)
+            readings.append((cand, sum(g.weight for g in support.values()), list(support.values())))
         top = max(s for _, s, _ in readings)
         winners = sum(1 for _, s, _ in readings if s == top)
         strongest = max(c.strength for c in group.candidates)

@@ -10,6 +10,7 @@ Every pattern is anchored on a boundary that stops a match from starting inside 
 characters, so the cost stays linear in the length of the text.
 """
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -142,8 +143,21 @@ def _classify_long(raw: str, start: int, end: int) -> PersonalSpan | None:
     return None
 
 
-def _overlaps(spans: list[PersonalSpan], start: int, end: int) -> bool:
-    return any(s.start < end and start < s.end for s in spans)
+class TakenSpans:
+    """Non-overlapping [start, end) ranges in order: does a new one overlap any? O(log n) per question."""
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect.bisect_left(self._starts, end)  # ranges starting before `end` are candidates
+        return i > 0 and self._ends[i - 1] > start
+
+    def add(self, start: int, end: int) -> None:
+        i = bisect.bisect_left(self._starts, start)
+        self._starts.insert(i, start)
+        self._ends.insert(i, end)
 
 
 def find_personal_data(text: str, *, house_numbers: bool = True) -> list[PersonalSpan]:
@@ -151,38 +165,40 @@ def find_personal_data(text: str, *, house_numbers: bool = True) -> list[Persona
     spans: list[PersonalSpan] = []
     if not text:
         return spans
-    has_digit = _ANY_DIGIT.search(text) is not None
+    taken = TakenSpans()
+
+    def keep(span: PersonalSpan) -> None:
+        if not taken.overlaps(span.start, span.end):
+            spans.append(span)
+            taken.add(span.start, span.end)
+
     if "@" in text:
         for m in _EMAIL.finditer(text):
             domain = m.group().rsplit(".", 1)[1]
-            spans.append(PersonalSpan(EMAIL, m.start(), m.end(), m.group().lower(), domain.isalpha()))
-    if not has_digit:
-        return sorted(spans, key=lambda s: s.start)
+            keep(PersonalSpan(EMAIL, m.start(), m.end(), m.group().lower(), domain.isalpha()))
+    if _ANY_DIGIT.search(text) is None:
+        return spans
     for m in _LONG_NUMBER.finditer(text):
         span = _classify_long(m.group(), m.start(), m.end())
-        if span is not None and not _overlaps(spans, span.start, span.end):
-            spans.append(span)
+        if span is not None:
+            keep(span)
     for m in _MOBILE.finditer(text):
-        if not _overlaps(spans, m.start(), m.end()):
-            digits = ascii_digits(re.sub(r"[ \-]", "", m.group(1)))
-            spans.append(PersonalSpan(PHONE, m.start(), m.end(), digits, True, "mobile"))
+        digits = ascii_digits(re.sub(r"[ \-]", "", m.group(1)))
+        keep(PersonalSpan(PHONE, m.start(), m.end(), digits, True, "mobile"))
     for m in _LANDLINE.finditer(text):
-        if not _overlaps(spans, m.start(), m.end()):
-            digits = ascii_digits(m.group(1) + re.sub(r"[ \-]", "", m.group(2)))
-            spans.append(PersonalSpan(PHONE, m.start(), m.end(), digits, True, "landline"))
+        digits = ascii_digits(m.group(1) + re.sub(r"[ \-]", "", m.group(2)))
+        keep(PersonalSpan(PHONE, m.start(), m.end(), digits, True, "landline"))
     for m in _SERVICE.finditer(text):
-        if not _overlaps(spans, m.start(), m.end()):
-            digits = ascii_digits(re.sub(r"[ \-]", "", m.group(1)))
-            spans.append(PersonalSpan(PHONE, m.start(), m.end(), digits, True, "service"))
+        digits = ascii_digits(re.sub(r"[ \-]", "", m.group(1)))
+        keep(PersonalSpan(PHONE, m.start(), m.end(), digits, True, "service"))
     for m in _PLATE.finditer(text):
         value = re.sub(r"[·•.\- ]", "", m.group())
-        if sum(c.isdigit() for c in value) >= 2 and not _overlaps(spans, m.start(), m.end()):
-            spans.append(PersonalSpan(PLATE, m.start(), m.end(), value, True))
+        if sum(c.isdigit() for c in value) >= 2:
+            keep(PersonalSpan(PLATE, m.start(), m.end(), value, True))
     if house_numbers:
         for pattern in (_SHORTHAND, _UNIT, _ROOM):
             for m in pattern.finditer(text):
-                if not _overlaps(spans, m.start(), m.end()):
-                    spans.append(PersonalSpan(HOUSE_NUMBER, m.start(), m.end(), ascii_digits(m.group()), True))
+                keep(PersonalSpan(HOUSE_NUMBER, m.start(), m.end(), ascii_digits(m.group()), True))
     spans.sort(key=lambda s: s.start)
     return spans
 

@@ -319,15 +319,15 @@ def _score(groups: list[_Group], author: RegionRef | None) -> list[_Scored]:
         readings = []
         for cand in group.candidates:
             # The other names that mean this region or one of its ancestors (a path prefix): a few lookups.
-            support: dict[int, _Group] = {}
+            confirming: dict[int, _Group] = {}
             path = cand.region.path
             cut = path.find("/")
             while cut != -1:
                 for g in at_path.get(path[: cut + 1], ()):
                     if g is not group:
-                        support[id(g)] = g
+                        confirming[id(g)] = g
                 cut = path.find("/", cut + 1)
-            readings.append((cand, sum(g.weight for g in support.values()), list(support.values())))
+            readings.append((cand, sum(g.weight for g in confirming.values()), list(confirming.values())))
         top = max(s for _, s, _ in readings)
         winners = sum(1 for _, s, _ in readings if s == top)
         strongest = max(c.strength for c in group.candidates)

@@ -154,7 +154,13 @@ def numbers(response: Any) -> list[str]:
     return [m["number"] for m in response.json()["items"]]
 
 
-def test_it_filters_the_list(world, anon, several):
+@pytest.mark.parametrize("count_cap", [10_000, 0], ids=["narrow", "broad"])
+def test_it_filters_the_list(world, anon, several, monkeypatch, count_cap):
+    # With a cap of 0 every filter counts as broad: region, category and status walk the newest-first order
+    # (liuyan.common.paging.WalkIn) and must give the same rows.
+    from liuyan.common import paging
+
+    monkeypatch.setattr(paging, "COUNT_CAP", count_cap)
     a, b, c = several
     day = a.submitted_at.astimezone(dt.timezone(dt.timedelta(hours=8))).date()
     cases: list[tuple[dict[str, Any], list[Message]]] = [

@@ -6,7 +6,9 @@ Uses a throw-away SQLite database with every GB/T 2260 division and the 西地�
 matches against). Texts: synthetic messages from the demo corpus (`liuyan.demo.corpus`), and, when present, the
 raw messages of ../shared/data (tipdm2020c dev_raw.csv and hot_messages.csv, msgabench messages.csv), read in place
 and never copied. Prints messages per second and p50 / p95 / max per message for each stage and for all four,
-and the time of one 50,000-character message (the stages must stay linear).
+and the time of one 50,000-character message (the stages must stay linear). The stages run in the pipeline's
+order on each text, so locate reuses the division-name scan extract has just made of the same text (its figure
+is the choosing alone; the scan is in extract's).
 """
 
 import argparse

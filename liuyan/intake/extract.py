@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from liuyan.intake.locate import WEAK, find_mentions
-from liuyan.messages.privacy import HOUSE_NUMBER, TakenSpans, ascii_digits, find_personal_data
+from liuyan.messages.privacy import HOUSE_NUMBER, TakenSpans, ascii_digits, find_personal_data, starting_with
 
 PHONE = "phone"
 ID_CARD = "id_card"
@@ -146,7 +146,7 @@ _NAMED_SUFFIX = re.compile(
     rf"|(?P<estate>{_ESTATE_SUFFIX})"
     rf"|(?P<weak>{_WEAK_ESTATE_SUFFIX})(?={_D}{{1,3}}(?:号楼|栋|幢|座|单元))"
 )
-_NUMBERED_RE = re.compile(rf"(?<![0-9０-９\-]){_NUMBERED}+")
+_NUMBERED_RE = starting_with("0-9０-９" + _CN_NUM[1:-1], rf"(?<![0-9０-９\-]){_NUMBERED}+")
 _ADDRESS_NAME_LIMIT = 6
 _VILLAGE_NAME_LIMIT = 4
 _LONE_ROAD_NAME_LIMIT = 4  # a road on its own (no number, no estate after it) has a short name: 开元路, 冷江东路
@@ -346,7 +346,11 @@ _RELATIVE = "|".join(
     sorted([*_RELATIVE_DAYS, *_RELATIVE_YEARS, *_RELATIVE_MONTHS, *_RELATIVE_WEEKS], key=len, reverse=True)
 )
 _HOUR = rf"(?:{_D}{{1,2}}|[一二三四五六七八九十]{{1,3}})"
-_DATETIME = re.compile(
+_DATETIME_FIRST = "0-9０-９一二三四五六七八九十" + "".join(
+    sorted({w[0] for w in (*_RELATIVE.split("|"), *_VAGUE.split("|"), *_HOLIDAYS.split("|"))})
+)
+_DATETIME = starting_with(
+    _DATETIME_FIRST,
     rf"(?<![0-9０-９])(?P<y>(?:19|20){_D}{{2}})\s*年\s*(?:(?P<m>{_D}{{1,2}})\s*月\s*(?:(?P<d>{_D}{{1,2}})\s*[日号])?)?"
     rf"|(?<![0-9０-９])(?P<iy>(?:19|20){_D}{{2}})(?P<sep>[-/.])(?P<im>{_D}{{1,2}})(?P=sep)(?P<id>{_D}{{1,2}})"
     rf"(?![0-9０-９])"
@@ -354,16 +358,17 @@ _DATETIME = re.compile(
     rf"|(?<![一二三四五六七八九十年])(?P<cm>十[一二]?|[一二三四五六七八九])月(?:份|(?P<cd>[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])[日号])"
     rf"|(?P<rel>{_RELATIVE})"
     rf"|(?P<holiday>(?:{_HOLIDAYS})(?:节)?(?:前后|前夕|前|后|期间|假期|当天))"
-    rf"|(?P<vague>{_VAGUE})"
+    rf"|(?P<vague>{_VAGUE})",
 )
 _TIME = re.compile(
     rf"\s*(?:(?P<period>{_PERIODS}))?(?:(?P<h>{_HOUR})(?:点|时)(?:(?P<min>{_D}{{1,2}})分|(?P<half>半)|钟|整)?"
     rf"|(?P<th>[01]?\d|2[0-3])[:：](?P<tm>[0-5]\d)(?:[:：][0-5]\d)?(?![0-9]))"
 )
-_STANDALONE_TIME = re.compile(
+_STANDALONE_TIME = starting_with(
+    "0-9０-９" + "".join(sorted({w[0] for w in _PERIODS.split("|")})),
     rf"(?P<period>{_PERIODS})(?P<h>{_HOUR})(?:点|时)(?:(?P<min>{_D}{{1,2}})分|(?P<half>半)|钟|整)?"
     rf"|(?<![0-9０-９:：])(?P<h2>{_D}{{1,2}})(?:点|时)(?:(?P<min2>{_D}{{1,2}})分|(?P<half2>半)|钟|整)"
-    rf"|(?<![0-9０-９:：])(?P<th>[01]?\d|2[0-3])[:：](?P<tm>[0-5]\d)(?![0-9:：])"
+    rf"|(?<![0-9０-９:：])(?P<th>[01]?\d|2[0-3])[:：](?P<tm>[0-5]\d)(?![0-9:：])",
 )
 
 

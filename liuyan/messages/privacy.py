@@ -22,38 +22,53 @@ PLATE = "plate"
 HOUSE_NUMBER = "house_number"  # unit and room numbers of a detailed address (masked, never extracted alone)
 
 _D = "[0-9０-９]"
+
+
+def starting_with(chars: str, pattern: str) -> re.Pattern[str]:
+    """`pattern`, told which characters a match starts with: a leading lookahead lets the engine skip every other
+    position quickly (patterns that open with a lookbehind have no first-character set of their own)."""
+    return re.compile(f"(?=[{chars}])(?:{pattern})")
+
+
 _DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 # A long number (15-19 digits, optionally grouped by spaces or dashes, an ID may end in X): ID and bank cards.
-_LONG_NUMBER = re.compile(rf"(?<![0-9０-９A-Za-z])(?:{_D}(?:[ \-]?{_D}){{14,18}})(?:[ \-]?[Xx])?(?![0-9０-９A-Za-z])")
+_LONG_NUMBER = starting_with(
+    "0-9０-９", rf"(?<![0-9０-９A-Za-z])(?:{_D}(?:[ \-]?{_D}){{14,18}})(?:[ \-]?[Xx])?(?![0-9０-９A-Za-z])"
+)
 # Mobile: 1[3-9]x with 8 more digits, optionally +86 / 0086 / 86 in front and spaces or dashes between groups.
-_MOBILE = re.compile(rf"(?<![0-9０-９+])(?:(?:\+|00)?86[ \-]?)?(1[3-9]{_D}(?:[ \-]?{_D}){{8}})(?![0-9０-９])")
+_MOBILE = starting_with(
+    "+018", rf"(?<![0-9０-９+])(?:(?:\+|00)?86[ \-]?)?(1[3-9]{_D}(?:[ \-]?{_D}){{8}})(?![0-9０-９])"
+)
 # Landline with area code: 010 / 02x (3 digits) or 0[3-9]xx (4 digits), then a local number of 7-8 digits.
-_LANDLINE = re.compile(
+_LANDLINE = starting_with(
+    "0(（",
     rf"(?<![0-9０-９])(?:\(|（)?(0(?:10|2{_D}|[3-9]{_D}{{2}}))(?:\)|）)?[ \-]?([2-9]{_D}{{2,3}}[ \-]?{_D}{{4}})"
-    rf"(?![0-9０-９])"
+    rf"(?![0-9０-９])",
 )
 # Service numbers 400 / 800 (10 digits).
-_SERVICE = re.compile(rf"(?<![0-9０-９])([48]00[ \-]?{_D}{{3}}[ \-]?{_D}{{4}})(?![0-9０-９])")
+_SERVICE = starting_with("48", rf"(?<![0-9０-９])([48]00[ \-]?{_D}{{3}}[ \-]?{_D}{{4}})(?![0-9０-９])")
 # E-mail: starts at the beginning of a run of local-part characters (no quadratic rescans); domain with a dot.
-_EMAIL = re.compile(
-    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){1,6}"
+_EMAIL = starting_with(
+    "A-Za-z0-9",
+    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){1,6}",
 )
 # Licence plates: province abbreviation, issuing-office letter (no I/O), then five characters (ordinary), six
 # (new-energy: D/F… first or last) or four plus a suffix 挂/学/警/港/澳/领; embassy plates 使 + six digits.
 PLATE_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 _PL = "[A-HJ-NP-Z0-9]"
-_PLATE = re.compile(
+_PLATE = starting_with(
+    PLATE_PROVINCES + "使",
     rf"(?<![A-Za-z0-9])(?:[{PLATE_PROVINCES}][A-HJ-NP-Z][·•.\- ]?"
     rf"(?:[A-HJ-NP-Z][A-HJ-NP-Z0-9]\d{{4}}(?![A-Za-z0-9])|\d{{5}}[A-HJ-NP-Z](?![A-Za-z0-9])|"
-    rf"{_PL}{{4}}[挂学警港澳领]|{_PL}{{5}}(?![A-Za-z0-9]))|使\d{{6}}(?![0-9]))"
+    rf"{_PL}{{4}}[挂学警港澳领]|{_PL}{{5}}(?![A-Za-z0-9]))|使\d{{6}}(?![0-9]))",
 )
 # House numbers: unit (2单元 → *单元), room (502室 → ***室, 2单元502 → *单元***), 3-2-502 shorthand.
 UNIT_NUMBER = rf"{_D}{{1,2}}(?=单元)"
 ROOM_NUMBER = rf"(?<![0-9０-９])(?:{_D}{{3,5}}(?=室|房|号房)|(?<=单元){_D}{{2,5}}(?![0-9０-９号栋幢楼层]))"
-_UNIT = re.compile(rf"(?<![0-9０-９]){UNIT_NUMBER}")
-_ROOM = re.compile(ROOM_NUMBER)
-_SHORTHAND = re.compile(rf"(?<![0-9０-９\-])({_D}{{1,3}})-({_D}{{1,2}})-({_D}{{3,5}})(?![0-9０-９\-])")
+_UNIT = starting_with("0-9０-９", rf"(?<![0-9０-９]){UNIT_NUMBER}")
+_ROOM = starting_with("0-9０-９", ROOM_NUMBER)
+_SHORTHAND = starting_with("0-9０-９", rf"(?<![0-9０-９\-])({_D}{{1,3}})-({_D}{{1,2}})-({_D}{{3,5}})(?![0-9０-９\-])")
 
 _ANY_DIGIT = re.compile("[0-9０-９]")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

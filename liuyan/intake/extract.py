@@ -101,7 +101,32 @@ _STOP_WORDS = _words(
     " 急送 现为 同志 虽然 因为 必须 后因 后报 报警 到了 来到 去了 已经 已造成 造成 导致 涉嫌 监督 一起 部分 多数"
 )
 # Organisation words that end an address name too: 金鹗山办事处万家坡社区 → 万家坡社区.
-_ADDRESS_STOP_WORDS = _STOP_WORDS | _words("办事处 街道 政府 公司 委员会 居委会 学校 医院 小区 社区 物业")
+_ADDRESS_STOP_WORDS = _STOP_WORDS | _words(
+    "办事处 街道 政府 公司 委员会 居委会 学校 医院 小区 社区 物业 业主 考虑 公告 方式 影响 保证 听闻 距离 设计 入驻"
+    " 紧邻 紧临 靠近 重视 方便 协助 启动 中间 需要 借道 不为 晚上 白天 仍未 目前 现在 一直 居住 购买 购房 入住 搬到"
+    " 属于 就是 都是 还是 不是 成为 所在 本人 修路 无路"
+)
+# Estate "names" that only describe one (居民小区, 高层生活小区, 养老公寓): no address.
+_GENERIC_ESTATE_NAMES = (
+    "居民",
+    "家属",
+    "生活",
+    "高层",
+    "平层",
+    "养老",
+    "老旧",
+    "封闭",
+    "开放式",
+    "安置",
+    "商品房",
+    "新建",
+    "周边",
+    "周围",
+    "整个",
+    "这些",
+    "农村",
+    "城市",
+)
 # 住房和城乡建设局, 人力资源和社会保障局, 发展和改革委员会: 和 inside a department name.
 _AND_CONTINUES = ("城乡", "社会", "信息", "旅游", "改革", "计划", "科技", "体育", "广播", "自然", "生态", "应急")
 
@@ -134,11 +159,11 @@ def _grow_left(
 
 _D = "[0-9０-９]"
 _CN_NUM = "[一二三四五六七八九十百零〇两]"
-_ROAD_SUFFIX = "(?:大道|大街|路(?!灯|面|边|旁|况|线|过|人|费|由|程|牌|基|沿|网|途|政|段)|街(?!道|办)|巷|胡同|弄)"
+_ROAD_SUFFIX = "(?:大道|大街|路(?!灯|面|边|旁|况|线|过|人|费|由|程|牌|基|沿|网|途|政|段)|街(?!道|办)|巷|胡同)"
 _ESTATE_SUFFIX = "(?:小区|社区|花园|花苑|家园|公寓|大厦|新村|家属院|家属区|宿舍|安置区|村(?!民|里|级|务|干部|委|庄))"
 _WEAK_ESTATE_SUFFIX = "(?:苑|府|城|湾|庭|园|居|里|院|楼|阁|轩|邸|郡|墅)"
 _NUMBERED = (
-    rf"(?:{_D}{{1,5}}(?:-{_D}{{1,5}})?(?:号院|号楼|号|栋|幢|座|单元|层|楼|室|号房|房|组)"
+    rf"(?:{_D}{{1,5}}(?:-{_D}{{1,5}})?(?:号院|号楼|号|弄|栋|幢|座|单元|层|楼|室|号房|房|组)"
     rf"|{_CN_NUM}{{1,3}}(?:组|栋|单元|号楼))"
 )
 _NAMED_SUFFIX = re.compile(
@@ -146,6 +171,7 @@ _NAMED_SUFFIX = re.compile(
     rf"|(?P<estate>{_ESTATE_SUFFIX})"
     rf"|(?P<weak>{_WEAK_ESTATE_SUFFIX})(?={_D}{{1,3}}(?:号楼|栋|幢|座|单元))"
 )
+_BUILDING_FIRST = re.compile(rf"{_D}{{1,3}}(?:号楼|栋|幢)")
 _NUMBERED_RE = starting_with("0-9０-９" + _CN_NUM[1:-1], rf"(?<![0-9０-９\-]){_NUMBERED}+")
 _ADDRESS_NAME_LIMIT = 6
 _VILLAGE_NAME_LIMIT = 4
@@ -153,7 +179,7 @@ _LONE_ROAD_NAME_LIMIT = 4  # a road on its own (no number, no estate after it) h
 # Words that end like a road or a village but are none (道路, 马路, 农村 …).
 _NOT_ROADS = _words(
     "道路 马路 公路 铁路 线路 思路 出路 网路 电路 一路 沿路 过路 让路 修路 套路 门路 走路 上路 进路 水路 陆路 来路"
-    " 后路 小路 大路 回家路 退路 逛街 上街 临街 沿街 满街 当街 一街 整条街 农村 乡村 新农村 城中村 本村 全村 该村 我村"
+    " 后路 小路 大路 回家路 退路 无路 修路 封路 快速路 一条街 逛街 上街 临街 沿街 满街 当街 一街 整条街 农村 乡村 新农村 城中村 本村 全村 该村 我村"
     " 邻村 进村 村村 各村 小区 社区 本小区 该小区 全小区 各小区 老小区 新小区 大街小巷 弄 里弄 胡同 巷"
 )
 _NOT_ROAD_ENDINGS = ("道路", "马路", "公路", "铁路", "线路", "网路", "电路", "农村", "乡村", "城中村")
@@ -181,12 +207,29 @@ def _addresses(text: str, places: list[tuple[int, int]]) -> list[Entity]:
         short = m.start() - start < (1 if m.group() == "村" else 2)
         if short and not (m.start() - start == 1 and text[start].isdigit()):  # 王村 and 2路 are names, 上街 not
             continue
-        if phrase in _NOT_ROADS or phrase.endswith(_NOT_ROAD_ENDINGS):
+        if phrase in _NOT_ROADS or phrase.endswith(_NOT_ROAD_ENDINGS) or phrase[-len(m.group()) - 1 :] in _NOT_ROADS:
+            continue  # 道路, 修路, 走头无路: words, not roads
+        if m.lastgroup == "estate" and text[start : m.start()].endswith(_GENERIC_ESTATE_NAMES):
             continue
         parts.append(_Part(start, m.end(), m.lastgroup or "", m.start() - start))
         floor = m.end()
+    named_ends = {p.end for p in parts}
     for m in _NUMBERED_RE.finditer(text):
-        parts.append(_Part(m.start(), m.end(), "number"))
+        start = m.start()
+        if start not in named_ends and _BUILDING_FIRST.match(text, start):
+            # 碧水蓝天3号楼: an estate written without 小区 or 花园 still names the building's estate.
+            name_start = _grow_left(
+                text,
+                start,
+                _ADDRESS_NAME_LIMIT,
+                0,
+                stops=_ADDRESS_STOP_CHARS,
+                words=_ADDRESS_STOP_WORDS,
+                divisions_stop=True,
+            )
+            if start - name_start >= 2 and not text[name_start:start].isdigit():
+                parts.append(_Part(name_start, start, "estate", start - name_start))
+        parts.append(_Part(start, m.end(), "number"))
     if not parts:
         return []
     parts.sort(key=lambda p: (p.start, -p.end))

@@ -275,3 +275,8 @@ def test_real_messages_never_break_it_and_organisations_stay_short(regions):
             if e.kind == PHONE:
                 assert e.value.strip("0"), e  # the de-identified 0000-00000000 is no phone
     assert (time.perf_counter() - started) / len(rows) < 0.01
+
+
+def test_an_estate_without_a_suffix_before_a_building_number():
+    assert values("领导您好，碧水蓝天3号楼的电梯坏了", ADDRESS) == ["碧水蓝天3号楼"]
+    assert values("我们住3号楼，旁边的5栋也是", ADDRESS) == []

@@ -107,3 +107,7 @@ def test_it_is_fast_and_linear():
         started = time.perf_counter()
         key_flags(big)
         assert time.perf_counter() - started < 0.5
+
+
+def test_people_trapped_in_a_lift():
+    assert codes("上周还困了人，一位老人在电梯里被困了40多分钟")[SAFETY_HAZARD] >= 0.7

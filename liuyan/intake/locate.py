@@ -160,12 +160,14 @@ class _Matcher:
 
 _lock = threading.Lock()
 _matcher: _Matcher | None = None
+_last: tuple[_Matcher, str, tuple[Mention, ...]] | None = None  # extract and locate read the same text in turn
 
 
 def clear_locate_cache() -> None:
-    global _matcher
+    global _matcher, _last
     with _lock:
         _matcher = None
+        _last = None
 
 
 def _build(source: Any) -> _Matcher:
@@ -227,9 +229,19 @@ def _strength(name: str, ref: RegionRef, is_alias: bool, text: str, end: int) ->
 
 def find_mentions(text: str) -> list[Mention]:
     """Division names in `text`, leftmost-longest and without overlaps, in text order."""
+    global _last
     if len(text) < 2:
         return []
     matcher = _get_matcher()
+    last = _last
+    if last is not None and last[0] is matcher and last[1] == text:
+        return list(last[2])
+    found = _scan(matcher, text)
+    _last = (matcher, text, tuple(found))
+    return found
+
+
+def _scan(matcher: _Matcher, text: str) -> list[Mention]:
     by_prefix, names = matcher.by_prefix, matcher.names
     found: list[Mention] = []
     n = len(text)

@@ -44,6 +44,7 @@ def feature_text(text: str) -> str:
 _BITS = 21  # every code point fits in 21 bits, so an n-gram of up to three characters is one int64
 _MASK = (1 << _BITS) - 1
 MAX_GRAM = 3
+CHUNK = 1000  # documents per step when counting document frequencies and transforming large batches
 
 
 def _code_points(texts: Sequence[str]) -> np.ndarray:
@@ -129,9 +130,24 @@ class CharTfidf:
 
     def fit(self, texts: Sequence[str]) -> "CharTfidf":
         documents = len(texts)
-        document_numbers, codes = self._document_grams(texts) if documents else (np.zeros(0), np.zeros(0))
-        pairs = np.unique(np.stack([codes.astype(np.int64), document_numbers.astype(np.int64)]), axis=1)
-        vocabulary, frequency = np.unique(pairs[0], return_counts=True)
+        # Document frequencies chunk by chunk: memory stays bounded by the chunk, not the corpus.
+        found_codes: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+        found_counts: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+        for start in range(0, documents, CHUNK):
+            document_numbers, codes = self._document_grams(texts[start : start + CHUNK])
+            order = np.lexsort((document_numbers, codes))
+            codes, document_numbers = codes[order], document_numbers[order]
+            first = np.ones(len(codes), dtype=bool)  # first occurrence of each (code, document) pair
+            first[1:] = (codes[1:] != codes[:-1]) | (document_numbers[1:] != document_numbers[:-1])
+            chunk_codes, chunk_counts = np.unique(codes[first], return_counts=True)
+            found_codes.append(chunk_codes)
+            found_counts.append(chunk_counts)
+        all_codes = np.concatenate(found_codes)
+        all_counts = np.concatenate(found_counts)
+        order = np.argsort(all_codes, kind="stable")
+        all_codes, all_counts = all_codes[order], all_counts[order]
+        vocabulary, starts = np.unique(all_codes, return_index=True)
+        frequency = np.add.reduceat(all_counts, starts) if len(all_codes) else np.zeros(0, dtype=np.int64)
         min_df = self.min_df if documents >= 4 * self.min_df else 1  # tiny training sets keep every n-gram
         keep = frequency >= min_df
         vocabulary, frequency = vocabulary[keep], frequency[keep]
@@ -166,7 +182,12 @@ class CharTfidf:
         return Occurrences(len(texts), points, document_of, starts, sizes, columns)
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        return self.weigh(self.lookup(texts))
+        if len(texts) <= CHUNK:
+            return self.weigh(self.lookup(texts))
+        # Chunks bound the n-gram arrays (~60 bytes per character of the batch) on large training sets.
+        return sp.csr_matrix(
+            sp.vstack([self.weigh(self.lookup(texts[i : i + CHUNK])) for i in range(0, len(texts), CHUNK)])
+        )
 
     def weigh(self, found: "Occurrences") -> sp.csr_matrix:
         """The (documents × vocabulary) TF-IDF matrix of looked-up n-grams."""

@@ -2,12 +2,12 @@
 
 `TextClassifier.fit(texts, labels)` learns; `predict(texts)` gives one `Prediction` per text: the top label, its
 calibrated probability (`confidence`), the three best labels with their probabilities (`ranked`) and the few
-n-grams of the text that pushed most toward the chosen label (`reason_terms`).
+stretches of the text that pushed most toward the chosen label (`reason_terms`).
 
 Model: `features.CharTfidf` (1–3-grams of `features.feature_text`) → scikit-learn's `LinearSVC` (one-vs-rest,
 class_weight="balanced") inside `CalibratedClassifierCV(method="sigmoid", cv=3, ensemble=False)`: Platt scaling fitted
 on cross-validated decision values of the training data, then one SVM on all of it. One linear model, so the
-reasons are exact: the contribution of an n-gram is its TF-IDF weight times the SVM's coefficient for the label.
+reasons read its coefficients directly (see `TextClassifier._reasons`).
 
 Metrics and the auto-dispatch threshold (`choose_threshold`) are computed by the caller on held-out data
 (`liuyan.classify.training`).
@@ -23,7 +23,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.svm import LinearSVC
 
-from liuyan.classify.features import CharTfidf, Occurrences, feature_text
+from liuyan.classify.features import CHUNK, CharTfidf, Occurrences, feature_text
 from liuyan.common.errors import InvalidInput
 
 TOP_RANKED = 3
@@ -38,7 +38,7 @@ class Prediction:
     label: str
     confidence: float  # calibrated probability of `label`
     ranked: list[tuple[str, float]]  # the best TOP_RANKED labels, most probable first
-    reason_terms: list[str]  # n-grams of the text that pushed most toward `label`, strongest first
+    reason_terms: list[str]  # stretches of the (feature) text that pushed most toward `label`, strongest first
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -130,6 +130,8 @@ class TextClassifier:
         return np.asarray(self._model().predict_proba(matrix))
 
     def predict(self, texts: Sequence[str], *, reasons: bool = True) -> list[Prediction]:
+        if len(texts) > CHUNK:
+            return [p for i in range(0, len(texts), CHUNK) for p in self.predict(texts[i : i + CHUNK], reasons=reasons)]
         if not texts:
             return []
         prepared = [feature_text(t) for t in texts]

@@ -154,3 +154,20 @@ def test_fit_and_validate_refuses_bad_settings_and_too_little_data():
         fit_and_validate(examples, validation_fraction=0.9)
     with pytest.raises(InvalidInput, match="not enough training examples"):
         fit_and_validate(synthetic.examples(per_label=2))
+
+
+def test_large_batches_are_processed_in_chunks_with_the_same_results(trained, monkeypatch):
+    from liuyan.classify import features, model
+
+    texts = [e.text for e in synthetic.examples(per_label=3, seed=5)]
+    whole = trained.predict(texts)
+    matrix = trained.features.transform([feature_text(t) for t in texts])
+    monkeypatch.setattr(features, "CHUNK", 2)
+    monkeypatch.setattr(model, "CHUNK", 2)
+    assert trained.predict(texts) == whole
+    chunked = trained.features.transform([feature_text(t) for t in texts])
+    assert (chunked != matrix).nnz == 0
+    refit = CharTfidf(max_n=3).fit([feature_text(t) for t in texts])
+    monkeypatch.setattr(features, "CHUNK", 1000)
+    assert np.array_equal(refit.codes, CharTfidf(max_n=3).fit([feature_text(t) for t in texts]).codes)
+    assert np.array_equal(refit.idf, CharTfidf(max_n=3).fit([feature_text(t) for t in texts]).idf)

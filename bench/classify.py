@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.classify                 # all three tasks, 5-fold cross-validation
     .venv/bin/python -m bench.classify --folds 0       # only the saved model's own validation split (faster)
     .venv/bin/python -m bench.classify --tasks category --json
+    .venv/bin/python -m bench.classify --refit         # models trained again on all examples after validation
 
 For each task it trains exactly as `liuyan model train` does (store.train: a stratified 20% validation split with
 seed 0, threshold chosen there for the target precision), into a temporary VAR_DIR that is removed afterwards, and
@@ -71,7 +72,7 @@ def _folds(labels: list[str], k: int, seed: int) -> list[int]:
     return fold
 
 
-def cross_validate(examples: list[Any], k: int, target: float) -> dict[str, Any]:
+def cross_validate(examples: list[Any], k: int, target: float, refit: bool = False) -> dict[str, Any]:
     from liuyan.classify.model import auto_dispatch_at
     from liuyan.classify.training import evaluate, fit_and_validate
 
@@ -81,15 +82,15 @@ def cross_validate(examples: list[Any], k: int, target: float) -> dict[str, Any]
     for fold in range(k):
         train = [e for e, f in zip(examples, fold_of, strict=True) if f != fold]
         test = [e for e, f in zip(examples, fold_of, strict=True) if f == fold]
-        result = fit_and_validate(train, target_precision=target, seed=fold)
+        result = fit_and_validate(train, target_precision=target, seed=fold, refit=refit)
         metrics = evaluate(result.classifier, test, result.threshold)
         predicted, confidences = result.classifier.predict_labels([e.text for e in test])
         correct = [p == e.label for p, e in zip(predicted, test, strict=True)]
         auto = auto_dispatch_at(confidences.tolist(), correct, result.threshold)
         if result.threshold is not None:
             taken = [c >= result.threshold for c in confidences]
-            covered += sum(taken)
-            right += sum(ok for ok, t in zip(correct, taken, strict=True) if t)
+            covered += int(sum(taken))
+            right += int(sum(ok for ok, t in zip(correct, taken, strict=True) if t))
         total += len(test)
         rows.append({"macro_f1": metrics["macro_f1"], "accuracy": metrics["accuracy"], "auto_dispatch": auto})
     f1s = [r["macro_f1"] for r in rows]
@@ -126,7 +127,7 @@ def speed(loaded: Any, texts: list[str]) -> dict[str, Any]:
     }
 
 
-def run_task(task: str, data: Path, folds: int, target: float) -> dict[str, Any]:
+def run_task(task: str, data: Path, folds: int, target: float, refit: bool = False) -> dict[str, Any]:
     from liuyan.classify import store
     from liuyan.classify.data import read_labeled_file
     from liuyan.classify.training import evaluate
@@ -134,7 +135,12 @@ def run_task(task: str, data: Path, folds: int, target: float) -> dict[str, Any]
     source = read_labeled_file(data / FILES[task])
     started = time.perf_counter()
     version = store.train(
-        task, source.examples, target_precision=target, source_description=f"bench {source.path.name}", sources=[source]
+        task,
+        source.examples,
+        target_precision=target,
+        source_description=f"bench {source.path.name}",
+        sources=[source],
+        refit=refit,
     )
     train_seconds = time.perf_counter() - started
     loaded = store.load(task, version)
@@ -160,7 +166,7 @@ def run_task(task: str, data: Path, folds: int, target: float) -> dict[str, Any]
         texts = [e.text for e in dev.examples]  # raw messages (~400 characters) for the speed figures
     result["speed"] = speed(loaded, texts)
     if folds > 1:
-        result["cross_validation"] = cross_validate(source.examples, folds, target)
+        result["cross_validation"] = cross_validate(source.examples, folds, target, refit=refit)
     return result
 
 
@@ -233,6 +239,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tasks", default="category,type,department", help="comma-separated (all three)")
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds; 0 or 1 skips it (5)")
     parser.add_argument("--target-precision", type=float, default=0.98)
+    parser.add_argument("--refit", action="store_true", help="train as `liuyan model train --refit` does")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     args = parser.parse_args(argv)
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
@@ -254,7 +261,7 @@ def main(argv: list[str] | None = None) -> None:
             results = []
             for task in tasks:
                 sys.stderr.write(f"{task} …\n")
-                results.append(run_task(task, data, args.folds, args.target_precision))
+                results.append(run_task(task, data, args.folds, args.target_precision, refit=args.refit))
             training = training_speed(data)
         if args.json:
             json.dump({"tasks": results, "training_10k": training}, sys.stdout, ensure_ascii=False, indent=2)

@@ -100,7 +100,7 @@ class TextClassifier:
         matrix = self.features.fit_transform(prepared)
         y = np.asarray(labels, dtype=object)
         folds = max(2, min(self.hyperparameters.calibration_folds, min(counts.values())))
-        svm = LinearSVC(C=self.hyperparameters.c, class_weight="balanced", max_iter=5000)
+        svm = LinearSVC(C=self.hyperparameters.c, class_weight="balanced", max_iter=5000, random_state=0)
         calibrated = CalibratedClassifierCV(svm, method="sigmoid", cv=folds, ensemble=False)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)

@@ -319,16 +319,22 @@ def train(
     seed: int = 0,
     sources: Sequence[LabeledFile] = (),
     activate: bool = True,
+    refit: bool = False,
 ) -> str:
     """Train a classifier for `task` on `examples`, validate it on a held-out split, save it and (by default)
     activate it. Returns the new version. `source_description` says where the examples came from (shown by
-    `liuyan model list`); `sources` are the files read, recorded with their row counts and sha256.
+    `liuyan model list`); `sources` are the files read, recorded with their row counts and sha256. `refit` trains
+    the kept model again on all examples after validation (see `training.fit_and_validate`).
     """
     from liuyan.classify.training import fit_and_validate
 
     check_task(task)
     result = fit_and_validate(
-        examples, target_precision=target_precision, validation_fraction=validation_fraction, seed=seed
+        examples,
+        target_precision=target_precision,
+        validation_fraction=validation_fraction,
+        seed=seed,
+        refit=refit,
     )
     meta = {
         "source_description": source_description,
@@ -342,6 +348,7 @@ def train(
         "dropped_labels": result.dropped_labels,
         "seed": seed,
         "validation_fraction": validation_fraction,
+        "refit": result.refit,
         "target_precision": target_precision,
         "threshold": result.threshold,
         "validation": result.metrics,

@@ -4,7 +4,8 @@
 the training part, and measures it on the validation part: accuracy, macro-F1, per-label precision/recall/F1 and
 the auto-dispatch threshold — the lowest calibrated confidence at which the validation predictions at or above it
 are right at least `target_precision` of the time — with its coverage and precision. The model kept is the one
-trained on the training part only, so its validation figures are honest.
+trained on the training part only, so its validation figures are honest (unless `refit` is asked for: then the
+figures are those of the model before it was trained again on everything).
 """
 
 import dataclasses
@@ -37,6 +38,7 @@ class TrainingResult:
     target_precision: float
     label_counts: dict[str, int]  # of the examples used (training + validation)
     dropped_labels: dict[str, int]  # labels with too few examples to learn, left out
+    refit: bool  # the classifier was trained again on all examples after validation
     train_examples: int
     validation_examples: int
     seconds: float
@@ -105,7 +107,13 @@ def fit_and_validate(
     validation_fraction: float = DEFAULT_VALIDATION_FRACTION,
     seed: int = 0,
     hyperparameters: Hyperparameters | None = None,
+    refit: bool = False,
 ) -> TrainingResult:
+    """Train on a stratified split, measure on the held-out part, choose the threshold there.
+
+    With `refit`, the model finally kept is trained again on all the examples (training + validation) and keeps
+    the threshold chosen on the validation split; the metrics stay those of the model that did not see it.
+    """
     if not 0.5 <= target_precision <= 1.0:
         raise InvalidInput(
             f"目标准确率应在 0.5 到 1 之间（现为 {target_precision}）",
@@ -139,6 +147,8 @@ def fit_and_validate(
         confidences.tolist(), [t == p for t, p in zip(truth, predicted, strict=True)], target_precision
     )
     metrics = evaluate(classifier, validation, threshold) if validation else {}
+    if refit and validation:
+        classifier = TextClassifier(hyperparameters).fit([e.text for e in kept], [e.label for e in kept])
     return TrainingResult(
         classifier=classifier,
         metrics=metrics,
@@ -146,6 +156,7 @@ def fit_and_validate(
         target_precision=target_precision,
         label_counts=dict(sorted(Counter(e.label for e in kept).items())),
         dropped_labels=dropped,
+        refit=refit and bool(validation),
         train_examples=len(train),
         validation_examples=len(validation),
         seconds=time.perf_counter() - started,

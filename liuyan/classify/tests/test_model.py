@@ -171,3 +171,12 @@ def test_large_batches_are_processed_in_chunks_with_the_same_results(trained, mo
     monkeypatch.setattr(features, "CHUNK", 1000)
     assert np.array_equal(refit.codes, CharTfidf(max_n=3).fit([feature_text(t) for t in texts]).codes)
     assert np.array_equal(refit.idf, CharTfidf(max_n=3).fit([feature_text(t) for t in texts]).idf)
+
+
+def test_refit_trains_again_on_everything_and_keeps_the_validation_figures():
+    examples = synthetic.examples(per_label=15, seed=8)
+    plain = fit_and_validate(examples, target_precision=0.9, seed=2)
+    again = fit_and_validate(examples, target_precision=0.9, seed=2, refit=True)
+    assert (plain.refit, again.refit) == (False, True)
+    assert again.metrics == plain.metrics and again.threshold == plain.threshold
+    assert len(again.classifier.features) > len(plain.classifier.features)  # it has seen the validation texts too

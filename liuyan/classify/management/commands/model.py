@@ -56,6 +56,12 @@ class Command(LiuyanCommand):
             help="留作验证的比例（默认 0.2） / share of examples held out for validation (default 0.2)",
         )
         train.add_argument("--seed", type=int, default=0, help="随机种子 / random seed of the split (0)")
+        train.add_argument(
+            "--refit",
+            action="store_true",
+            help="验证后用全部样本重新训练（阈值沿用验证集上选定的） / after validation, train again on all examples "
+            "(keeping the threshold chosen on the validation split)",
+        )
         train.add_argument("--no-activate", action="store_true", help="只保存，不启用 / save without activating")
         train.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
 
@@ -107,6 +113,7 @@ class Command(LiuyanCommand):
             source_description=description,
             sources=files,
             activate=not options["no_activate"],
+            refit=options["refit"],
         )
         meta = store.load(options["task"], version).meta
         if options["json"]:

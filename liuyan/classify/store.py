@@ -145,6 +145,7 @@ def _write_pointer(task: str, version: str) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".ACTIVE-")
     try:
+        os.chmod(tmp, 0o644)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(version + "\n")
         os.replace(tmp, directory / POINTER_FILE)
@@ -198,6 +199,7 @@ def save(task: str, classifier: TextClassifier, meta: dict[str, Any], *, activat
     }
     staging = Path(tempfile.mkdtemp(dir=directory, prefix=f".tmp-{version}-"))
     try:
+        staging.chmod(0o755)  # mkdtemp makes it private; other processes (the web workers) read models too
         joblib.dump(classifier, staging / MODEL_FILE, compress=3)
         full_meta["model_bytes"] = (staging / MODEL_FILE).stat().st_size
         with (staging / META_FILE).open("w", encoding="utf-8") as fh:

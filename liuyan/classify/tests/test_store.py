@@ -43,6 +43,8 @@ def test_it_writes_a_versioned_model_with_its_meta_and_activates_it(var_dir):
     assert meta["threshold"] == meta["validation"]["auto_dispatch"]["threshold"]
     assert {"python", "scikit-learn", "numpy", "scipy", "joblib", "opencc"} <= set(meta["libraries"])
     assert meta["model_bytes"] == (directory / "model.joblib").stat().st_size
+    assert directory.stat().st_mode & 0o777 == 0o755  # readable by the other processes of the platform
+    assert (var_dir / "models" / "category" / "ACTIVE").stat().st_mode & 0o444 == 0o444
     # Nothing else is left behind: no staging directory, no temporary pointer.
     assert sorted(p.name for p in (var_dir / "models" / "category").iterdir()) == sorted(["ACTIVE", version])
 

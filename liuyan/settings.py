@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "liuyan.messages",
     "liuyan.search",
     "liuyan.intake",
+    "liuyan.classify",
     "liuyan.notify",
     "liuyan.api",
     "liuyan.web",

@@ -117,6 +117,22 @@ def build_world(*, seed_calendar: bool = True) -> World:
     return world
 
 
+# Distinct complaints in turn: the same person writing the same text again and again is a repeated complaint
+# (重复投诉, a key message), which tests that merely need "a message" should not trigger.
+_BODIES = (
+    "我住在A市A1区幸福小区{n}栋，电梯坏了两个月，物业一直不修，老人上下楼很困难，请帮忙解决。",
+    "A1区和平路{n}号门前的路灯已经一个多月不亮了，晚上出行不方便，希望有关部门尽快修复。",
+    "A1区锦绣华庭{n}期的下水道反复堵塞，污水漫到路面，气味难闻，多次找物业都没有解决。",
+    "A1区阳光花园{n}号楼附近的垃圾桶每天满溢，清运车两三天才来一次，夏天蚊蝇很多。",
+    "A1区翠湖湾{n}号楼旁边的小广场缺少健身器材，老人孩子没有活动的地方，建议增设一些设施。",
+    "请问在A市A1区办理居住证需要准备哪些材料，{n}个工作日能办好吗？网上可以预约吗？",
+)
+
+
+def _default_body(n: int) -> str:
+    return _BODIES[n % len(_BODIES)].format(n=n)
+
+
 def submit(
     world: World,
     *,
@@ -127,10 +143,7 @@ def submit(
     **kw: Any,
 ) -> actions.Submission:
     # Each call writes a different text: the same text twice a day is refused as flooding.
-    body = (
-        body
-        or f"我住在A市A1区幸福小区{next(_BUILDINGS)}栋，电梯坏了两个月，物业一直不修，老人上下楼很困难，请帮忙解决。"
-    )
+    body = body or _default_body(next(_BUILDINGS))
     actor = world.actor(author)
     kw.setdefault("type", MessageType.COMPLAINT)
     kw.setdefault("category", world.housing)

@@ -17,6 +17,9 @@ from liuyan.demo.reference import ReferenceReport, build_ministries, build_provi
 from liuyan.demo.simulate import SimulationReport, Simulator
 from liuyan.demo.users import citizens_for, ensure_users, logins_table, write_logins
 from liuyan.geo.region_lookup import clear_region_cache
+from liuyan.intake.demo_models import DEMO_PER_TOPIC, DemoModels, ensure_demo_models
+from liuyan.intake.hooks import OPEN_FOR_DISPATCH, planned_history, reread
+from liuyan.intake.models import IntakeResult, LabeledExample
 from liuyan.messages.models import (
     Assignment,
     Attachment,
@@ -52,6 +55,7 @@ class BuildResult:
     logins: str
     logins_path: Path
     overlays: dict[str, int] = field(default_factory=dict)
+    models: DemoModels | None = None  # what the build trained for intake (None: not asked to)
 
 
 def default_as_of() -> dt.datetime:
@@ -66,6 +70,8 @@ def build_demo(
     as_of: dt.datetime | None = None,
     progress: bool = True,
     logins_path: Path | None = None,
+    train_models: bool = True,
+    models_per_topic: int = DEMO_PER_TOPIC,
 ) -> BuildResult:
     """Build the demo; idempotent: reference data and accounts are only added when missing, and the messages are
     skipped when an earlier run built them (unless `reset`, which deletes the demo messages first)."""
@@ -98,7 +104,8 @@ def build_demo(
     else:
         DemoBuild.objects.all().delete()
         build = DemoBuild.objects.create(seed=seed, messages=messages, as_of=as_of)
-        simulation = Simulator(province, staff, seed=seed, messages=messages, as_of=as_of, progress=progress).run()
+        with planned_history():  # the plan decides every dispatch of the simulated history
+            simulation = Simulator(province, staff, seed=seed, messages=messages, as_of=as_of, progress=progress).run()
         build.built = simulation.messages
         build.seconds = round(simulation.seconds, 2)
         build.showcase = _showcase(simulation.query_codes)
@@ -107,6 +114,12 @@ def build_demo(
         build.finished_at = timezone.now()
         build.save()
         skipped = False
+    models = ensure_demo_models(per_topic=models_per_topic) if train_models else None
+    if models is not None and models.trained:
+        # What waits for review or dispatch is read again with the new models (suggestions, reasons).
+        waiting = list(Message.objects.filter(state__in=OPEN_FOR_DISPATCH).select_related("board"))
+        for start in range(0, len(waiting), 200):
+            reread(waiting[start : start + 200])
 
     table = logins_table(build.showcase, citizens=len(staff.citizens) - 1)
     path = write_logins(logins_path or settings.VAR_DIR / "demo-logins.txt", table)
@@ -121,6 +134,7 @@ def build_demo(
         logins=table,
         logins_path=path,
         overlays=overlay_counts(),
+        models=models,
     )
 
 
@@ -174,6 +188,8 @@ _DEPENDENTS: tuple[type[models.Model], ...] = (
     Attachment,
     HandlingRequest,
     Reply,
+    IntakeResult,
+    LabeledExample,  # people's decisions in the simulated history: demo data too
 )
 
 

@@ -77,7 +77,14 @@ class Board(models.Model):
         default=False, help_text="Replies approved by the unit head also need platform review before publishing"
     )
     auto_dispatch = models.BooleanField(default=False, help_text="自动交办: dispatch confident messages by itself")
-    auto_dispatch_threshold = models.FloatField(default=0.98)
+    auto_dispatch_threshold = models.FloatField(
+        null=True,
+        blank=True,
+        help_text=(
+            "自动交办置信度阈值；留空则用模型在验证集上为目标准确率选定的阈值 / confidence needed to dispatch by "
+            "itself; blank: the threshold the model chose on validation data for the target precision"
+        ),
+    )
 
     class Meta:
         ordering = ["code"]

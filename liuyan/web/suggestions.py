@@ -1,13 +1,16 @@
 """Where a message should be dispatched, with the reason: one function for a page of messages and for one message.
 
-Today the only source is the responsibility catalogue (派单目录). The intelligent dispatch work adds its ranked
-guesses here, so that the dispatch queue, bulk dispatch and the workspace all show (and use) the same list.
+Two sources, in this order: the intake pipeline's ranked units (智能判处: the category model through the
+responsibility catalogue, or the learned router; each with its confidence and the words that decided it), then the
+catalogue entry for the message's own category × region when the pipeline did not already name that unit. The
+dispatch queue, bulk dispatch and the workspace all show (and use) the same list.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from liuyan.geo.models import Region
+from liuyan.intake.models import IntakeResult
 from liuyan.messages.models import Message
 from liuyan.orgs.catalogue import CurrentCatalogue, responsible_entry
 from liuyan.orgs.models import Unit
@@ -23,12 +26,17 @@ class Suggestion:
     unit: Unit
     reason_zh: str
     reason_en: str
-    source: str  # "catalogue"; the dispatch engine will add its own
+    source: str  # "catalogue" (the message's own category), "intake" (the pipeline's), "router" (learned)
     score: float | None = None  # confidence, for ranked guesses
 
     @property
     def reason(self) -> str:
         return bi(self.reason_zh, self.reason_en)
+
+    @property
+    def score_label(self) -> str:
+        """ "置信度 97%" for ranked guesses; empty for catalogue look-ups, which have no confidence."""
+        return "" if self.score is None else bi(f"置信度 {self.score:.0%}", f"confidence {self.score:.0%}")
 
 
 def _catalogue(unit: Unit, category_path: str, region_name: str) -> Suggestion:
@@ -40,9 +48,42 @@ def _catalogue(unit: Unit, category_path: str, region_name: str) -> Suggestion:
     )
 
 
+def _from_intake(messages: Sequence[Message]) -> dict[int, list[Suggestion]]:
+    rows = IntakeResult.objects.filter(message__in=[m.pk for m in messages]).values_list("message_id", "suggestions")
+    ranked = {pk: [s for s in suggestions if "unit" in s] for pk, suggestions in rows}
+    unit_ids = {s["unit"] for items in ranked.values() for s in items}
+    units = Unit.objects.in_bulk(unit_ids) if unit_ids else {}
+    return {
+        pk: [
+            Suggestion(
+                unit=units[s["unit"]],
+                reason_zh=str(s.get("reason_zh", "")),
+                reason_en=str(s.get("reason_en", "")),
+                source="router" if s.get("source") == "router" else "intake",
+                score=float(s["score"]) if s.get("score") is not None else None,
+            )
+            for s in items
+            if s["unit"] in units and units[s["unit"]].is_active
+        ]
+        for pk, items in ranked.items()
+    }
+
+
 def suggestions_for(messages: Sequence[Message]) -> dict[int, list[Suggestion]]:
     """Suggestions per message id, best first (an empty list: nothing to suggest). For a page of messages this
     costs a fixed number of queries, not some per row; give the messages with their category and region loaded."""
+    intake = _from_intake(messages) if messages else {}
+    catalogue = _from_catalogue(messages)
+    out: dict[int, list[Suggestion]] = {}
+    for m in messages:
+        ranked = list(intake.get(m.pk, []))
+        named = {s.unit.pk for s in ranked}
+        ranked.extend(s for s in catalogue[m.pk] if s.unit.pk not in named)
+        out[m.pk] = ranked
+    return out
+
+
+def _from_catalogue(messages: Sequence[Message]) -> dict[int, list[Suggestion]]:
     out: dict[int, list[Suggestion]] = {m.pk: [] for m in messages}
     placed = [m for m in messages if m.category_id is not None and m.region_id is not None]
     if len(placed) <= PER_MESSAGE_LIMIT:

@@ -31,6 +31,7 @@ def small_build(tmp: Path, **overrides: object) -> BuildResult:
         "as_of": AS_OF,
         "progress": False,
         "logins_path": tmp / "demo-logins.txt",
+        "models_per_topic": 8,  # the intake models: enough to test, quick to train
     }
     options.update(overrides)
     return build_demo(**options)  # type: ignore[arg-type]

@@ -152,3 +152,14 @@ def test_a_different_seed_gives_different_messages(demo: BuildResult, tmp_path: 
     first = sorted(Message.objects.filter(source=Source.DEMO).values_list("title", flat=True))
     small_build(tmp_path, reset=True, seed=SEED + 1)
     assert sorted(Message.objects.filter(source=Source.DEMO).values_list("title", flat=True)) != first
+
+
+def test_it_trains_the_intake_models_and_reads_the_waiting_messages_with_them(demo: BuildResult) -> None:
+    from liuyan.intake.models import IntakeResult
+
+    assert demo.models is not None
+    assert set(demo.models.trained) | set(demo.models.kept) == {"category", "type", "department"}
+    waiting = IntakeResult.objects.filter(message__source=Source.DEMO, message__state=State.ACCEPTED)
+    assert waiting.exists()
+    assert all(r.models_used.get("category") for r in waiting)
+    assert any(r.suggestions and "unit" in r.suggestions[0] for r in waiting)

@@ -94,6 +94,10 @@ def do_dispatch(
         queue("dispatched", message, unit=unit)
         for co in co_units:
             queue("dispatched", message, unit=co)
+        if actor.user is not None:  # a person's choice of unit: training data for the router
+            from liuyan.intake.hooks import record_decision
+
+            record_decision(actor, message, task="department", label=unit.code)
     return message
 
 
@@ -258,6 +262,11 @@ def do_approve_return(actor: Actor, message: Message, *, to_unit: Unit | None = 
             )
             _assign(message, to_unit, (), at)
             queue("dispatched", message, unit=to_unit)
+            if actor.user is not None:  # the unit people chose after the first one sent it back
+                from liuyan.intake.hooks import record_decision
+                from liuyan.intake.models import ExampleSource
+
+                record_decision(actor, message, task="department", label=to_unit.code, source=ExampleSource.RETURN)
         queue("request_decided", message, unit=old_unit, body=note)
     return message
 
@@ -304,6 +313,11 @@ def do_transfer(actor: Actor, message: Message, *, unit: Unit, reason: str) -> M
             data={"from_unit": old_unit.code if old_unit else None, "unit": unit.code},
         )
         _assign(message, unit, (), at)
+        if actor.user is not None:
+            from liuyan.intake.hooks import record_decision
+            from liuyan.intake.models import ExampleSource
+
+            record_decision(actor, message, task="department", label=unit.code, source=ExampleSource.RETURN)
         queue("dispatched", message, unit=unit)
     return message
 

@@ -246,10 +246,34 @@ def create_numbered(
 
 
 def do_intake(actor: Actor, message: Message, *, at: dt.datetime | None = None) -> Message:
-    """Queue a new message for review. The intelligent intake pipeline (智能录入) hooks in here."""
+    """Queue a new message for review after the intake pipeline (智能录入 · 智能判处) has read it: it fills in an
+    empty category or region it is sure of, keeps its reading for staff, and puts key messages on the
+    supervisors' screen."""
+    from liuyan.intake.hooks import key_reason, run_intake
+
     begin(actor, message, "intake")
     with transaction.atomic():
-        commit(actor, message, "intake", to_state=S.UNDER_REVIEW, at=at)
+        result, fill = run_intake(message)
+        commit(
+            actor,
+            message,
+            "intake",
+            to_state=S.UNDER_REVIEW,
+            fields=fill,
+            at=at,
+            data={
+                "decision": result.decision,
+                "confidence": result.confidence,
+                "filled": {k: v.pk for k, v in fill.items()},
+                "flags": [f.get("code") for f in result.flags],
+                "problems": [p.get("code") for p in result.problems],
+            },
+        )
+        reason = key_reason(result)
+        if reason and not message.is_key:
+            from liuyan.messages.actions.supervision import do_flag_key
+
+            do_flag_key(actor, message, reason=f"智能识别：{reason}"[:200])
     return message
 
 
@@ -316,6 +340,13 @@ def do_import_message(actor: Actor, item: ImportedMessage) -> tuple[Message, boo
                 created_at=replied_at,
                 published_at=replied_at,
             )
+        from liuyan.intake.hooks import key_reason, run_intake
+
+        result, fill = run_intake(message)  # 智能录入 for imports too: an empty category or region it is sure of
+        if fill:
+            Message.objects.filter(pk=message.pk).update(**fill)
+            for name, value in fill.items():
+                setattr(message, name, value)
         Event.objects.create(
             message=message,
             action="import",
@@ -324,6 +355,19 @@ def do_import_message(actor: Actor, item: ImportedMessage) -> tuple[Message, boo
             at=clock_now(),
             from_state="",
             to_state=state,
-            data={"external_id": item.external_id, "submitted_at": item.submitted_at.isoformat()},
+            data={
+                "external_id": item.external_id,
+                "submitted_at": item.submitted_at.isoformat(),
+                "intake": {
+                    "decision": result.decision,
+                    "filled": {k: v.pk for k, v in fill.items()},
+                    "flags": [f.get("code") for f in result.flags],
+                },
+            },
         )
+        reason = key_reason(result)
+        if reason and state == S.UNDER_REVIEW:
+            from liuyan.messages.actions.supervision import do_flag_key
+
+            do_flag_key(Actor.system(), message, reason=f"智能识别：{reason}"[:200])
     return message, True

@@ -32,6 +32,9 @@ def do_accept(actor: Actor, message: Message, *, note: str = "") -> Message:
     with transaction.atomic():
         commit(actor, message, "accept", to_state=S.ACCEPTED, fields={"accepted_at": at}, reason=note, at=at)
         queue_for_author("accepted", message)
+        from liuyan.intake.hooks import dispatch_if_confident
+
+        message = dispatch_if_confident(message)  # 自动交办, where the board allows it and the pipeline is sure
     return message
 
 
@@ -147,6 +150,16 @@ def do_reclassify(
             reason=reason,
             data={"before": before, "after": {k: getattr(v, "pk", v) for k, v in fields.items()}},
         )
+        if actor.user is not None:  # a person's correction: training data for the classifiers
+            from liuyan.intake.hooks import record_decision
+            from liuyan.intake.models import ExampleSource
+
+            if "category" in fields:
+                record_decision(
+                    actor, message, task="category", label=fields["category"].path, source=ExampleSource.RECLASSIFY
+                )
+            if "type" in fields:
+                record_decision(actor, message, task="type", label=fields["type"], source=ExampleSource.RECLASSIFY)
     return message
 
 

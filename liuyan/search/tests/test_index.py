@@ -11,6 +11,7 @@ from django.db import connection
 
 from liuyan.common.errors import InvalidInput
 from liuyan.demo.build import reset_demo_messages
+from liuyan.intake.models import IntakeResult
 from liuyan.messages import actions
 from liuyan.messages.actions.intake import ImportedMessage, do_import_message
 from liuyan.messages.models import Event, Message, Source
@@ -175,7 +176,11 @@ def test_it_forgets_demo_messages_deleted_by_the_demo_reset(world):
 
 def test_it_forgets_a_message_deleted_by_raw_sql(world):
     m = write(world, "电梯故障", "电梯坏了。")
-    for rows in (Event.objects.filter(message=m), Notification.objects.filter(message=m)):
+    for rows in (
+        Event.objects.filter(message=m),
+        Notification.objects.filter(message=m),
+        IntakeResult.objects.filter(message=m),
+    ):
         rows._raw_delete(rows.db)
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {Message._meta.db_table} WHERE id = %s", [m.pk])

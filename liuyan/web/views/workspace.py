@@ -10,7 +10,8 @@ from django.views.decorators.http import require_POST
 from liuyan.accounts.models import STAFF_ROLES, User
 from liuyan.common.errors import LiuyanError, NotAuthenticated
 from liuyan.geo.models import Region
-from liuyan.messages.access import Actor, access_message_for, open_actions
+from liuyan.intake.present import reading_for
+from liuyan.messages.access import Actor, access_message_for, open_actions, sees_personal_data
 from liuyan.messages.actions.engine import check_version
 from liuyan.messages.models import Message
 from liuyan.messages.present import message_detail, viewer_for, viewer_for_query_code
@@ -103,6 +104,7 @@ def render_workspace(
         "panels": panels,
         "main_count": len(main),
         "suggestions": suggestions(message) if "dispatch" in open_now else [],
+        "intake": reading_for(message.pk, personal=sees_personal_data(user, message)),
         "unit_options": unit_options(user, message) if needs_units else [],
         "reply_templates": reply_panel["form"].templates if reply_panel else [],  # type: ignore[attr-defined]
     }

@@ -95,6 +95,11 @@ class Command(LiuyanCommand):
         self.stdout.write(f"  {'合计 total':<34} {sum(result.states.values()):>7}")
         self.stdout.write("")
         self.stdout.write("标记 overlays: " + ", ".join(f"{OVERLAY_LABELS[k]} {v}" for k, v in result.overlays.items()))
+        if result.models is not None:
+            for task, version in result.models.trained.items():
+                self.stdout.write(f"智能判处模型 intake model {task}: trained {version}")
+            for task, version in result.models.kept.items():
+                self.stdout.write(f"智能判处模型 intake model {task}: kept the active {version}")
 
     def _failures(self, result: BuildResult) -> None:
         sim = result.simulation

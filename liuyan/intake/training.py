@@ -53,11 +53,13 @@ def history_examples(task: str, *, limit: int = 200_000) -> list[Example]:
         by_message.setdefault(example[0], example[1])
     corrections = LabeledExample.objects.filter(task=task).order_by("-created_at", "-pk")
     loose: list[Example] = []
+    decided: set[int] = set()  # the newest decision about a message wins over older ones and over its row
     for row in corrections.values_list("message_id", "text", "label")[:limit].iterator():
         message_id, text, label = row
         if message_id is None:
             loose.append(Example(text, label))
-        elif message_id not in by_message or by_message[message_id].label != label:
+        elif message_id not in decided:
+            decided.add(message_id)
             by_message[message_id] = Example(text, label)
     return [*by_message.values(), *loose][:limit]
 

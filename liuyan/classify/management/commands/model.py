@@ -40,7 +40,15 @@ class Command(LiuyanCommand):
             ),
         )
         train.add_argument("--task", required=True, choices=TASKS)
-        train.add_argument("--labeled", required=True, nargs="+", metavar="FILE", help="CSV 或 XLSX / CSV or XLSX")
+        source = train.add_mutually_exclusive_group(required=True)
+        source.add_argument("--labeled", nargs="+", metavar="FILE", help="CSV 或 XLSX / CSV or XLSX")
+        source.add_argument(
+            "--from-history",
+            action="store_true",
+            help="用平台自身的办理历史训练：已受理留言的领域与类型、已答复留言的办理单位，以及人工纠正 / train on "
+            "the platform's own history: reviewed messages' category and type, answered messages' unit, and "
+            "people's corrections (category: taxonomy paths; department: unit codes)",
+        )
         train.add_argument("--text-col", help="文本列 / text column")
         train.add_argument("--label-col", help="标签列 / label column")
         train.add_argument(
@@ -102,8 +110,14 @@ class Command(LiuyanCommand):
     def _train(self, options: dict[str, Any]) -> None:
         from liuyan.classify import store
 
-        files, examples = self._read(options)
-        description = "; ".join(f"{f.path.name} ({f.format}, {len(f.examples)} examples)" for f in files)
+        if options["from_history"]:
+            from liuyan.intake.training import history_examples
+
+            files, examples = [], history_examples(options["task"])
+            description = f"平台办理历史 / the platform's history ({len(examples)} examples)"
+        else:
+            files, examples = self._read(options)
+            description = "; ".join(f"{f.path.name} ({f.format}, {len(f.examples)} examples)" for f in files)
         version = store.train(
             options["task"],
             examples,

@@ -113,7 +113,8 @@ class Command(LiuyanCommand):
         if options["from_history"]:
             from liuyan.intake.training import history_examples
 
-            files, examples = [], history_examples(options["task"])
+            files: list[Any] = []
+            examples = history_examples(options["task"])
             description = f"平台办理历史 / the platform's history ({len(examples)} examples)"
         else:
             files, examples = self._read(options)

@@ -126,8 +126,41 @@ class TextClassifier:
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """(texts × labels) calibrated probabilities in `self.labels` order."""
-        matrix = self.features.transform([feature_text(t) for t in texts])
-        return np.asarray(self._model().predict_proba(matrix))
+        return self.calibrated_probabilities(self.features.transform([feature_text(t) for t in texts]))
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_scoring", None)  # derived from the SVM and its calibrators; rebuilt after loading
+        return state
+
+    def _scoring_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(features × labels) coefficients laid out for sparse × dense products, intercepts, and the sigmoid
+        calibrators' a and b: computed once per loaded model."""
+        cached: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = getattr(self, "_scoring", None)
+        if cached is None:
+            calibrated = self._model().calibrated_classifiers_[0]
+            svm = calibrated.estimator
+            coef_t = np.ascontiguousarray(np.asarray(svm.coef_).T)
+            a = np.array([float(c.a_) for c in calibrated.calibrators], dtype=np.float64)
+            b = np.array([float(c.b_) for c in calibrated.calibrators], dtype=np.float64)
+            cached = (coef_t, np.asarray(svm.intercept_, dtype=np.float64), a, b)
+            self._scoring = cached
+        return cached
+
+    def calibrated_probabilities(self, matrix: Any) -> np.ndarray:
+        """The same probabilities as scikit-learn's CalibratedClassifierCV.predict_proba (sigmoid, one split), in
+        one vectorised step: its own per-label loop re-validates the input once per label and copies the whole
+        coefficient matrix per call, 29 ms of a single message's 30 (a test checks they agree)."""
+        coef_t, intercept, a, b = self._scoring_arrays()
+        scores = np.asarray(matrix @ coef_t, dtype=np.float64) + intercept
+        calibrated = 1.0 / (1.0 + np.exp(a * scores + b))  # expit(-(a·s + b)), per label
+        if len(self.labels) == 2:
+            proba = np.column_stack([1.0 - calibrated[:, 0], calibrated[:, 0]])
+        else:
+            total = calibrated.sum(axis=1, keepdims=True)
+            proba = np.divide(calibrated, total, out=np.full_like(calibrated, 1 / len(self.labels)), where=total != 0)
+        proba[(proba > 1.0) & (proba <= 1.0 + 1e-5)] = 1.0
+        return proba
 
     def predict(self, texts: Sequence[str], *, reasons: bool = True) -> list[Prediction]:
         if len(texts) > CHUNK:
@@ -136,7 +169,7 @@ class TextClassifier:
             return []
         prepared = [feature_text(t) for t in texts]
         found = self.features.lookup(prepared)
-        probabilities = np.asarray(self._model().predict_proba(self.features.weigh(found)))
+        probabilities = self.calibrated_probabilities(self.features.weigh(found))
         order = np.argsort(-probabilities, axis=1, kind="stable")[:, :TOP_RANKED]
         best = order[:, 0]
         reason_lists = self._reasons(found, "\x00".join(prepared), best) if reasons else [[] for _ in texts]

@@ -182,8 +182,15 @@ for _model in (CatalogueEntry, Category, Unit):
 # Reading
 
 
-def _meaningful_chars(text: str) -> int:
-    return sum(1 for ch in text if ch.isalnum())
+def _meaningful_chars(text: str, enough: int = MIN_MEANINGFUL_CHARS) -> int:
+    """Letters and digits in `text`, counted up to `enough` (a 50,000-character text need not be counted)."""
+    found = 0
+    for ch in text:
+        if ch.isalnum():
+            found += 1
+            if found >= enough:
+                break
+    return found
 
 
 def _has_chinese(text: str) -> bool:

@@ -180,3 +180,25 @@ def test_refit_trains_again_on_everything_and_keeps_the_validation_figures():
     assert (plain.refit, again.refit) == (False, True)
     assert again.metrics == plain.metrics and again.threshold == plain.threshold
     assert len(again.classifier.features) > len(plain.classifier.features)  # it has seen the validation texts too
+
+
+@pytest.mark.parametrize("labels", [None, ["交通运输", "环境保护"]], ids=["several labels", "two labels"])
+def test_its_probabilities_are_scikit_learns(labels):
+    examples = synthetic.examples(per_label=15, seed=4, labels=labels)
+    classifier = TextClassifier().fit([e.text for e in examples], [e.label for e in examples])
+    texts = [e.text for e in synthetic.examples(per_label=5, seed=9, labels=labels)] + ["完全无关的一句话", ""]
+    matrix = classifier.features.transform([feature_text(t) for t in texts])
+    ours = classifier.calibrated_probabilities(matrix)
+    theirs = classifier._model().predict_proba(matrix)
+    assert np.allclose(ours, theirs, atol=1e-6)
+    assert np.allclose(ours.sum(axis=1), 1.0)
+
+
+def test_a_pickled_model_predicts_the_same_after_loading(trained):
+    import pickle
+
+    texts = ["公交车红绿灯路口拥堵", "学校老师课外辅导"]
+    before = trained.predict(texts)
+    loaded = pickle.loads(pickle.dumps(trained))
+    assert "_scoring" not in loaded.__dict__
+    assert loaded.predict(texts) == before

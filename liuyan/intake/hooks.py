@@ -21,7 +21,6 @@ from liuyan.intake.pipeline import Problem, Reading, UnitSuggestion, decide, rea
 if TYPE_CHECKING:
     from liuyan.messages.access import Actor
     from liuyan.messages.models import Message
-    from liuyan.orgs.models import Unit
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +92,7 @@ def _repeat_flag(message: "Message") -> dict[str, Any] | None:
 
 
 def _result_fields(
-    reading: Reading, suggestions: list[UnitSuggestion], decision: Any, region_id: int | None, started: float
+    reading: Reading, suggestions: list[UnitSuggestion], decision: Any, started: float
 ) -> dict[str, Any]:
     return {
         "processed_at": clock_now(),
@@ -110,7 +109,7 @@ def _result_fields(
         "category_confidence": reading.category.confidence if reading.category else None,
         "category_reason": reading.category.reason[:200] if reading.category else "",
         "flags": reading.flags,
-        "suggestions": [s.to_json() for s in suggestions] + [{"basis": {"region": region_id}}],
+        "suggestions": [s.to_json() for s in suggestions],
         "decision": DecisionChoice.AUTO if decision.auto else DecisionChoice.HUMAN,
         "confidence": decision.confidence,
         "threshold": decision.threshold,
@@ -152,7 +151,7 @@ def assess(message: "Message", reading: Reading, started: float) -> tuple[dict[s
         board_enabled=message.board.auto_dispatch,
         board_threshold=message.board.auto_dispatch_threshold,
     )
-    return _result_fields(reading, suggestions, decision, region_id, started), fill
+    return _result_fields(reading, suggestions, decision, started), fill
 
 
 def run_intake(message: "Message") -> tuple[IntakeResult, dict[str, Any]]:
@@ -184,7 +183,7 @@ def _store(message: "Message", reading: Reading, started: float) -> tuple[Intake
         log.exception("routing message %s failed", message.pk)
         reading.problems.append(Problem("route_failed", "派单推荐出错", "routing failed"))
         fields = {
-            **_result_fields(reading, [], _no_decision(), None, started),
+            **_result_fields(reading, [], _no_decision(), started),
         }
         fill = {}
     result, _ = IntakeResult.objects.update_or_create(message=message, defaults=fields)
@@ -205,11 +204,6 @@ def key_flags_of(result: IntakeResult) -> list[dict[str, Any]]:
 def key_reason(result: IntakeResult) -> str:
     """Why intake flags the message key, or "" when it does not."""
     return "；".join(str(f.get("reason", f.get("code", ""))) for f in key_flags_of(result))[:200]
-
-
-def suggested_units(message: "Message") -> list[dict[str, Any]]:
-    result = IntakeResult.objects.filter(message=message).first()
-    return [] if result is None else [s for s in result.suggestions if "unit" in s]
 
 
 @contextlib.contextmanager
@@ -238,15 +232,14 @@ def dispatch_if_confident(message: "Message") -> "Message":
     result = IntakeResult.objects.filter(message=message).first()
     if result is None:
         return message
-    basis: dict[str, Any] = next((s["basis"] for s in result.suggestions if "basis" in s), {})
-    if basis.get("region") != message.region_id or _category_changed(message, result):
+    if _reclassified_since(message, result):
         reading = read_texts([(message.title, message.body, message.region_id, _day(message))])[0]
         fields, _fill = assess(message, reading, time.perf_counter())
         IntakeResult.objects.filter(pk=result.pk).update(**fields)
         result.refresh_from_db()
     if result.decision != DecisionChoice.AUTO:
         return message
-    best = next((s for s in result.suggestions if "unit" in s), None)
+    best = result.suggestions[0] if result.suggestions else None
     unit = Unit.objects.filter(pk=best["unit"], is_active=True).first() if best else None
     if unit is None:
         return message
@@ -259,9 +252,9 @@ def dispatch_if_confident(message: "Message") -> "Message":
         return message
 
 
-def _category_changed(message: "Message", result: IntakeResult) -> bool:
-    events = message.events.filter(action="reclassify", at__gte=result.processed_at)
-    return events.exists()
+def _reclassified_since(message: "Message", result: IntakeResult) -> bool:
+    """Whether people changed the type, category, region or board since intake read the message."""
+    return message.events.filter(action="reclassify", at__gte=result.processed_at).exists()
 
 
 def record_decision(
@@ -293,7 +286,3 @@ def record_decision(
         created_at=clock_now(),
         created_by=actor.user,
     )
-
-
-def unit_label(unit: "Unit") -> str:
-    return unit.code

@@ -120,7 +120,7 @@ class _Lookups:
         self._catalogue: CurrentCatalogue | None = None
         self._categories: dict[str, int] | None = None
         self._category_names: dict[int, str] = {}
-        self._units: dict[int, Unit] = {}
+        self._units: dict[str, Unit | None] = {}
         self._loaded_at = 0.0
 
     def clear(self, **_: Any) -> None:
@@ -162,14 +162,11 @@ class _Lookups:
         return self._category_names.get(pk, "")
 
     def unit_by_code(self, code: str) -> Unit | None:
+        """An active unit by code (the router's labels), remembered with the other look-ups."""
         self._fresh()
-        for unit in self._units.values():
-            if unit.code == code:
-                return unit
-        found = Unit.objects.filter(code=code, is_active=True).first()
-        if found is not None:
-            self._units[found.pk] = found
-        return found
+        if code not in self._units:
+            self._units[code] = Unit.objects.filter(code=code, is_active=True).first()
+        return self._units[code]
 
 
 lookups = _Lookups()

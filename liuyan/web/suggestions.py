@@ -50,7 +50,7 @@ def _catalogue(unit: Unit, category_path: str, region_name: str) -> Suggestion:
 
 def _from_intake(messages: Sequence[Message]) -> dict[int, list[Suggestion]]:
     rows = IntakeResult.objects.filter(message__in=[m.pk for m in messages]).values_list("message_id", "suggestions")
-    ranked = {pk: [s for s in suggestions if "unit" in s] for pk, suggestions in rows}
+    ranked = dict(rows)
     unit_ids = {s["unit"] for items in ranked.values() for s in items}
     units = Unit.objects.in_bulk(unit_ids) if unit_ids else {}
     return {

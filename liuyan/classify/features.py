@@ -169,9 +169,12 @@ class CharTfidf:
             codes, positions = _gram_codes(points, n)
             if not len(codes) or not len(self.codes):
                 continue
-            columns = np.searchsorted(self.codes, codes)
-            columns[columns == len(self.codes)] = 0
-            known = self.codes[columns] == codes
+            # Search the vocabulary once per distinct n-gram of the batch (a text repeats many of its own).
+            distinct, back = np.unique(codes, return_inverse=True)
+            found = np.searchsorted(self.codes, distinct)
+            found[found == len(self.codes)] = 0
+            columns = found[back]
+            known = (self.codes[found] == distinct)[back]
             parts.append((positions[known], columns[known], n))
         if parts:
             starts = np.concatenate([p for p, _, _ in parts])

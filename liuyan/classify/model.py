@@ -162,12 +162,20 @@ class TextClassifier:
         proba[(proba > 1.0) & (proba <= 1.0 + 1e-5)] = 1.0
         return proba
 
-    def predict(self, texts: Sequence[str], *, reasons: bool = True) -> list[Prediction]:
+    def predict(
+        self, texts: Sequence[str], *, reasons: bool = True, prepared: Sequence[str] | None = None
+    ) -> list[Prediction]:
+        """`prepared`: the texts' `feature_text`, when the caller runs several models over the same batch."""
+        if prepared is None:
+            prepared = [feature_text(t) for t in texts]
         if len(texts) > CHUNK:
-            return [p for i in range(0, len(texts), CHUNK) for p in self.predict(texts[i : i + CHUNK], reasons=reasons)]
+            return [
+                p
+                for i in range(0, len(texts), CHUNK)
+                for p in self.predict(texts[i : i + CHUNK], reasons=reasons, prepared=prepared[i : i + CHUNK])
+            ]
         if not texts:
             return []
-        prepared = [feature_text(t) for t in texts]
         found = self.features.lookup(prepared)
         probabilities = self.calibrated_probabilities(self.features.weigh(found))
         order = np.argsort(-probabilities, axis=1, kind="stable")[:, :TOP_RANKED]

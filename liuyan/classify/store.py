@@ -61,8 +61,9 @@ class LoadedModel:
     def labels(self) -> list[str]:
         return list(self.classifier.labels)
 
-    def predict(self, texts: Sequence[str]) -> list[Prediction]:
-        return self.classifier.predict(texts)
+    def predict(self, texts: Sequence[str], *, prepared: Sequence[str] | None = None) -> list[Prediction]:
+        """`prepared`: `liuyan.classify.features.feature_text` of each text, shared by several models."""
+        return self.classifier.predict(texts, prepared=prepared)
 
     def auto_dispatchable(self, prediction: Prediction) -> bool:
         """Whether the prediction is confident enough to act on without a person (confidence ≥ threshold)."""

@@ -201,7 +201,9 @@ def _guess(prediction: Any) -> Guess:
     return Guess(str(prediction.label), float(prediction.confidence), reason, ranked)
 
 
-def _classify(task: str, texts: Sequence[str], readings: Sequence[Reading]) -> list[Guess | None]:
+def _classify(
+    task: str, texts: Sequence[str], prepared: Sequence[str], readings: Sequence[Reading]
+) -> list[Guess | None]:
     from liuyan.classify.store import load_active
 
     try:
@@ -216,7 +218,7 @@ def _classify(task: str, texts: Sequence[str], readings: Sequence[Reading]) -> l
     for r in readings:
         r.models[task] = model.version
     try:
-        predictions: list[Any] = model.predict(list(texts))
+        predictions: list[Any] = model.predict(list(texts), prepared=prepared)
     except Exception:
         log.exception("the %s model failed on a batch", task)
         predictions = []
@@ -226,6 +228,16 @@ def _classify(task: str, texts: Sequence[str], readings: Sequence[Reading]) -> l
             except Exception:
                 predictions.append(None)
     return [_guess(p) if p is not None else None for p in predictions]
+
+
+def _feature_text(text: str) -> str:
+    from liuyan.classify.features import feature_text
+
+    try:
+        return feature_text(text)
+    except Exception:
+        log.exception("preparing the feature text failed")
+        return ""
 
 
 def _stage(reading: Reading, name: str, zh: str, fn: Any, *args: Any, **kw: Any) -> Any:
@@ -269,8 +281,9 @@ def read_texts(items: Iterable[tuple[str, str, int | None, dt.date | None]]) -> 
         raised = _stage(r, "flags", "重点识别", flags.key_flags, text)
         r.flags = [f.to_json() for f in raised or []]
     texts = [r.text[:CLASSIFY_CHARS] for r in readings]
+    prepared = [_feature_text(t) for t in texts]  # the same for the three models: prepared once
     for task in ("type", "category", "department"):
-        guesses = _classify(task, texts, readings)
+        guesses = _classify(task, texts, prepared, readings)
         for r, g in zip(readings, guesses, strict=True):
             setattr(r, task, g)
     for r in readings:

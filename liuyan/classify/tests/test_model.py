@@ -202,3 +202,8 @@ def test_a_pickled_model_predicts_the_same_after_loading(trained):
     loaded = pickle.loads(pickle.dumps(trained))
     assert "_scoring" not in loaded.__dict__
     assert loaded.predict(texts) == before
+
+
+def test_feature_text_prepared_by_the_caller_gives_the_same_predictions(trained):
+    texts = ["公交车红绿灯路口拥堵", "学校老师课外辅导", "河道污染有臭味"]
+    assert trained.predict(texts, prepared=[feature_text(t) for t in texts]) == trained.predict(texts)

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "liuyan.search",
     "liuyan.intake",
     "liuyan.classify",
+    "liuyan.rollups",
     "liuyan.notify",
     "liuyan.api",
     "liuyan.web",

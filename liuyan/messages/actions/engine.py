@@ -9,10 +9,12 @@ from liuyan.messages.access import Actor, check_scope
 from liuyan.messages.models import (
     Event,
     Message,
+    Rating,
     WarningLight,
 )
 from liuyan.messages.states import TRANSITIONS, State
 from liuyan.orgs.models import Unit
+from liuyan.rollups import upkeep as rollups
 
 S = State
 
@@ -56,13 +58,18 @@ def commit(
     reason: str = "",
     data: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
+    rating: Rating | None = None,
 ) -> Event:
-    """Compare-and-set the message row, then append the event. Call inside `transaction.atomic()`."""
+    """Compare-and-set the message row, keep the rollups, then append the event. Call inside
+    `transaction.atomic()`. `rating`: the rating this action has just created (`rate`), so that the rollups'
+    "before" does not see it yet."""
     t = TRANSITIONS[action]
     new_state = to_state or message.state
     if to_state is not None and to_state not in t.targets:
         raise AssertionError(f"{action} cannot lead to {to_state}")
     changes = dict(fields or {})
+    # The rollups: the stored row before (the in-memory copy may already hold some of the changes), and after.
+    stored = rollups.stored_snapshot(message.pk, exclude_rating=rating)
     updated = Message.objects.filter(pk=message.pk, version=message.version).update(
         state=new_state, version=message.version + 1, **changes
     )
@@ -77,6 +84,10 @@ def commit(
     message.version += 1
     for name, value in changes.items():
         setattr(message, name, value)
+    if stored is not None:
+        before, rating_before, fields_before = stored
+        after = rollups.changed(fields_before, new_state, changes)
+        rollups.record(before, rollups.snapshot(after, _rating_after(after, rating_before, rating)))
     return Event.objects.create(
         message=message,
         action=action,
@@ -88,6 +99,14 @@ def commit(
         reason=reason,
         data=data or {},
     )
+
+
+def _rating_after(message: Any, before: Rating | None, new: Rating | None) -> Rating | None:
+    if message.rated_at is None:
+        return None
+    if new is not None:
+        return new
+    return before if before is not None else rollups.latest_rating(message)
 
 
 def required(text: str | None, zh: str, en: str) -> str:

@@ -50,6 +50,7 @@ def do_rate(
             reason=reason,
             at=at,
             data={"satisfaction": satisfaction, "resolved": resolved, "rating": rating.pk},
+            rating=rating,
         )
         if message.unit is not None:
             queue("rated", message, unit=message.unit)

@@ -31,6 +31,7 @@ from liuyan.messages.privacy import mask_personal_data
 from liuyan.messages.querycode import hash_query_code, new_query_code
 from liuyan.notify.queue import queue_for_author
 from liuyan.orgs.models import Board
+from liuyan.rollups import upkeep as rollups
 from liuyan.search.index import index_message
 from liuyan.taxonomy.models import Category
 
@@ -241,6 +242,7 @@ def create_numbered(
     message.number = f"{timezone.localtime(submitted_at):%Y%m%d}{message.pk:08d}"
     message.query_code_hash = hash_query_code(message.number, query_code) if query_code else ""
     Message.objects.filter(pk=message.pk).update(number=message.number, query_code_hash=message.query_code_hash)
+    rollups.record(None, rollups.snapshot(message, None))
     index_message(message)
     return message
 
@@ -344,9 +346,11 @@ def do_import_message(actor: Actor, item: ImportedMessage) -> tuple[Message, boo
 
         result, fill = run_intake(message)  # 智能录入 for imports too: an empty category or region it is sure of
         if fill:
+            before = rollups.snapshot(message, None)
             Message.objects.filter(pk=message.pk).update(**fill)
             for name, value in fill.items():
                 setattr(message, name, value)
+            rollups.record(before, rollups.snapshot(message, None))
         Event.objects.create(
             message=message,
             action="import",

@@ -524,9 +524,12 @@ class Planner:
 
         side = rng.random()
         auto = slot.board.auto_dispatch and rng.random() < 0.6
-        dispatch_args: dict[str, Any] = {"system": auto, "confidence": round(rng.uniform(0.981, 0.999), 3)}
+        # The simulated history records no model confidence: no model read these messages when they were
+        # "dispatched" (the live pipeline records its own). The two draws stay so that a seed plans what it did.
+        rng.uniform(0.981, 0.999)
         if not auto and rng.random() < 0.7:
-            dispatch_args["confidence"] = round(rng.uniform(0.55, 0.97), 3)
+            rng.uniform(0.55, 0.97)
+        dispatch_args: dict[str, Any] = {"system": auto, "confidence": None}
         wrong_keys = [k for k in ("ZJ", "HB", "SJ", "GA", "RS", "JT", "CG") if k != right_key]
         wrong_function = self.p.city_unit(rng.choice(wrong_keys), city)
         wrong_territory = self.p.city_unit(right_key, self._other_city(rng, slot.true_region))

@@ -16,7 +16,17 @@ from django.utils import timezone
 from liuyan.common.clock import now as clock_now
 from liuyan.intake.models import Decision as DecisionChoice
 from liuyan.intake.models import ExampleSource, IntakeResult, LabeledExample
-from liuyan.intake.pipeline import Problem, Reading, UnitSuggestion, decide, read_texts, route, routing_region
+from liuyan.intake.pipeline import (
+    Decision,
+    Problem,
+    Reading,
+    UnitSuggestion,
+    decide,
+    model_threshold,
+    read_texts,
+    route,
+    routing_region,
+)
 
 if TYPE_CHECKING:
     from liuyan.messages.access import Actor
@@ -127,8 +137,6 @@ def assess(message: "Message", reading: Reading, started: float) -> tuple[dict[s
     fill: dict[str, Any] = {}
     category_id = message.category_id
     predicted_category = reading.category_ids.get(reading.category.label) if reading.category else None
-    from liuyan.intake.pipeline import model_threshold
-
     category_threshold = model_threshold("category")
     if (
         category_id is None
@@ -183,17 +191,16 @@ def _store(message: "Message", reading: Reading, started: float) -> tuple[Intake
         log.exception("routing message %s failed", message.pk)
         reading.problems.append(Problem("route_failed", "派单推荐出错", "routing failed"))
         fields = {
-            **_result_fields(reading, [], _no_decision(), started),
+            **_result_fields(
+                reading,
+                [],
+                Decision(False, None, None, "派单推荐出错，请人工交办", "routing failed: dispatch by hand"),
+                started,
+            ),
         }
         fill = {}
     result, _ = IntakeResult.objects.update_or_create(message=message, defaults=fields)
     return result, fill
-
-
-def _no_decision() -> Any:
-    from liuyan.intake.pipeline import Decision
-
-    return Decision(False, None, None, "派单推荐出错，请人工交办", "routing failed: dispatch by hand")
 
 
 def key_flags_of(result: IntakeResult) -> list[dict[str, Any]]:
@@ -233,10 +240,7 @@ def dispatch_if_confident(message: "Message") -> "Message":
     if result is None:
         return message
     if _reclassified_since(message, result):
-        reading = read_texts([(message.title, message.body, message.region_id, _day(message))])[0]
-        fields, _fill = assess(message, reading, time.perf_counter())
-        IntakeResult.objects.filter(pk=result.pk).update(**fields)
-        result.refresh_from_db()
+        result, _fill = run_intake(message)  # read again as it now stands; the message's fields stay
     if result.decision != DecisionChoice.AUTO:
         return message
     best = result.suggestions[0] if result.suggestions else None

@@ -30,6 +30,11 @@ FLAG_LABELS: dict[str, tuple[str, str]] = {
 PERSONAL_KINDS = {"phone", "id_card", "email", "bank_card", "plate"}
 
 
+def _bilingual(pair: tuple[str, str]) -> dict[str, str]:
+    """The form the portal's `|label` filter shows in the active language."""
+    return {"zh": pair[0], "en": pair[1]}
+
+
 def reading_for(message_id: int, *, personal: bool) -> dict[str, Any] | None:
     """Display rows for the workspace; personal identifiers masked unless the viewer may see personal data."""
     result = IntakeResult.objects.filter(message_id=message_id).first()
@@ -57,7 +62,8 @@ def reading_for(message_id: int, *, personal: bool) -> dict[str, Any] | None:
     )
     return {
         "entities": [
-            {"label": ENTITY_LABELS.get(kind, (kind, kind)), "values": values[:8]} for kind, values in entities.items()
+            {"label": _bilingual(ENTITY_LABELS.get(kind, (kind, kind))), "values": values[:8]}
+            for kind, values in entities.items()
         ],
         "region": region,
         "region_confidence": result.region_confidence,
@@ -69,12 +75,12 @@ def reading_for(message_id: int, *, personal: bool) -> dict[str, Any] | None:
         "category_confidence": result.category_confidence,
         "category_reason": result.category_reason,
         "flags": [
-            {**f, "label": FLAG_LABELS.get(str(f.get("code")), (str(f.get("code")), str(f.get("code"))))}
+            {**f, "label": _bilingual(FLAG_LABELS.get(str(f.get("code")), (str(f.get("code")), str(f.get("code")))))}
             for f in result.flags
         ],
         "auto": result.decision == Decision.AUTO,
-        "reason": (result.reason_zh, result.reason_en),
-        "problems": [(p.get("zh", ""), p.get("en", "")) for p in result.problems],
+        "reason": {"zh": result.reason_zh, "en": result.reason_en},
+        "problems": [{"zh": p.get("zh", ""), "en": p.get("en", "")} for p in result.problems],
         "models": result.models_used,
         "duration_ms": result.duration_ms,
     }

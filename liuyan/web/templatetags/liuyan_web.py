@@ -58,14 +58,6 @@ def when(value: dt.datetime | None, style: str = "minute") -> str:
 
 
 @register.filter
-def pair(value: tuple[str, str] | list[str] | None) -> str:
-    """A (zh, en) pair from a presenter, in the active language."""
-    if not value:
-        return ""
-    return i18n.bi(str(value[0]), str(value[1]))
-
-
-@register.filter
 def as_percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 

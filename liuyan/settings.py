@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "liuyan.intake",
     "liuyan.classify",
     "liuyan.rollups",
+    "liuyan.reports",
     "liuyan.notify",
     "liuyan.api",
     "liuyan.web",

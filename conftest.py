@@ -11,6 +11,7 @@ from django.core.cache import cache
 
 from liuyan.classify import store
 from liuyan.deadlines.caching import SharedVersionCache
+from liuyan.rollups import dimensions
 from tests.world import World, build_world
 
 
@@ -37,10 +38,12 @@ def _isolated_state(settings: Any, tmp_path: Path) -> Iterator[None]:
     cache.clear()
     SharedVersionCache.forget_all_local()
     store.forget_cache()
+    dimensions.forget_cache()
     yield
     cache.clear()
     SharedVersionCache.forget_all_local()
     store.forget_cache()
+    dimensions.forget_cache()
 
 
 @pytest.fixture

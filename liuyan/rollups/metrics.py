@@ -29,6 +29,7 @@ Counters (0 or 1 per message unless noted):
 | `answered_directly` | 直接答复 | valid, replied by the reviewer without a unit (not an imported reply) |
 | `suggestions` | 建言 | valid and of type 建言 |
 | `suggestions_replied` | 建言已回复 | replied and of type 建言 |
+| `reply_hours` | 回复用时 | replied: whole hours from submission to the published reply (a sum, not 0/1) |
 
 Rates (`None` when the denominator is 0):
 
@@ -45,13 +46,14 @@ Rates (`None` when the denominator is 0):
 | `return_rate` | 退回率 | returns / dispatched |
 | `direct_answer_rate` | 直接答复率 | answered_directly / valid |
 | `suggestion_share` | 建言占比 | suggestions / valid (the national report counts valid messages throughout) |
+| `mean_reply_days` | 平均回复用时 | reply_hours / replied / 24, in days |
 
 All figures are *current status* of messages attributed to the day they were submitted: a message submitted in
 2021 and replied in 2022 counts as a 2021 message with a reply.
 """
 
 from collections.abc import Iterable, Mapping
-from typing import Protocol
+from typing import Any, Protocol
 
 from liuyan.messages.models import MessageType, Satisfaction, Source
 from liuyan.messages.states import State
@@ -78,6 +80,7 @@ COUNTERS: tuple[str, ...] = (
     "answered_directly",
     "suggestions",
     "suggestions_replied",
+    "reply_hours",
 )
 
 Counts = Mapping[str, int]
@@ -87,6 +90,8 @@ _CLOSED = frozenset({State.CLOSED, State.ARCHIVED})
 
 class MessageLike(Protocol):
     @property
+    def submitted_at(self) -> Any: ...
+    @property
     def state(self) -> str: ...
     @property
     def type(self) -> str: ...
@@ -95,7 +100,7 @@ class MessageLike(Protocol):
     @property
     def accepted_at(self) -> object: ...
     @property
-    def replied_at(self) -> object: ...
+    def replied_at(self) -> Any: ...
     @property
     def dispatched_at(self) -> object: ...
     @property
@@ -147,6 +152,8 @@ def contribution(message: MessageLike, rating: RatingLike | None) -> dict[str, i
         c["replied_on_time"] = int(message.replied_on_time is True)
         c["suggestions_replied"] = int(suggestion)
         c["answered_directly"] = int(message.unit_id is None and message.source != Source.IMPORT)
+        if message.submitted_at is not None:
+            c["reply_hours"] = max(0, int((message.replied_at - message.submitted_at).total_seconds() // 3600))
     if message.state in _CLOSED:
         c["closed"] = 1
         c["closed_on_time"] = int(message.replied_on_time is True)
@@ -229,6 +236,11 @@ def return_rate(c: Counts) -> float | None:
 def direct_answer_rate(c: Counts) -> float | None:
     """直接答复率 = answered directly / accepted (valid)."""
     return ratio(c["answered_directly"], c["valid"])
+
+
+def mean_reply_days(c: Counts) -> float | None:
+    """平均回复用时 = hours from submission to reply, summed over replied messages / replied / 24."""
+    return ratio(c["reply_hours"], c["replied"] * 24)
 
 
 def suggestion_share(c: Counts) -> float | None:

@@ -13,13 +13,8 @@ NONE = 0  # the key's "no region / unit / category" sentinel
 KEY_FIELDS: tuple[str, ...] = ("day", "region_id", "board_id", "unit_id", "category_id", "type")
 
 
-class Rollup(models.Model):
-    day = models.DateField(help_text="Local date of submission")
-    region_id = models.IntegerField(default=NONE, help_text="geo.Region id, 0: none")
-    board_id = models.IntegerField(help_text="orgs.Board id")
-    unit_id = models.IntegerField(default=NONE, help_text="orgs.Unit id of the main unit, 0: none")
-    category_id = models.IntegerField(default=NONE, help_text="taxonomy.Category id, 0: none")
-    type = models.CharField(max_length=12)
+class Counted(models.Model):
+    """The counters of `metrics.COUNTERS`, one column each."""
 
     messages = models.IntegerField(default=0)
     valid = models.IntegerField(default=0)
@@ -42,6 +37,22 @@ class Rollup(models.Model):
     answered_directly = models.IntegerField(default=0)
     suggestions = models.IntegerField(default=0)
     suggestions_replied = models.IntegerField(default=0)
+    reply_hours = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    def counts(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in COUNTERS}
+
+
+class Rollup(Counted):
+    day = models.DateField(help_text="Local date of submission")
+    region_id = models.IntegerField(default=NONE, help_text="geo.Region id, 0: none")
+    board_id = models.IntegerField(help_text="orgs.Board id")
+    unit_id = models.IntegerField(default=NONE, help_text="orgs.Unit id of the main unit, 0: none")
+    category_id = models.IntegerField(default=NONE, help_text="taxonomy.Category id, 0: none")
+    type = models.CharField(max_length=12)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=list(KEY_FIELDS), name="rollup_key")]
@@ -56,5 +67,48 @@ class Rollup(models.Model):
     def __str__(self) -> str:
         return f"{self.day} r{self.region_id} b{self.board_id} u{self.unit_id} c{self.category_id} {self.type}"
 
-    def counts(self) -> dict[str, int]:
-        return {name: getattr(self, name) for name in COUNTERS}
+
+class Grain(models.IntegerChoices):
+    """The two dimensions a summary row keeps (besides the month); the others are summed away."""
+
+    PROVINCE_DOMAIN = 1, "省份 × 领域 province × domain"
+    PROVINCE_TYPE = 2, "省份 × 类型 province × type"
+    BOARD_DOMAIN = 3, "留言板 × 领域 board × domain"
+    BOARD_PROVINCE = 4, "留言板 × 省份 board × province"
+    BOARD_TYPE = 5, "留言板 × 类型 board × type"
+
+
+# Which of the summary's dimension columns each grain fills; the rest hold NONE / "".
+GRAIN_DIMENSIONS: dict[int, tuple[str, str]] = {
+    Grain.PROVINCE_DOMAIN: ("province", "domain"),
+    Grain.PROVINCE_TYPE: ("province", "type"),
+    Grain.BOARD_DOMAIN: ("board", "domain"),
+    Grain.BOARD_PROVINCE: ("board", "province"),
+    Grain.BOARD_TYPE: ("board", "type"),
+}
+SUMMARY_KEY_FIELDS: tuple[str, ...] = ("grain", "month", "province_id", "domain_id", "board_id", "type")
+
+
+class Summary(Counted):
+    """The rollups summed to months and to two coarse dimensions at a time (see `Grain`), for national-scale reads.
+
+    A day × region × board × unit × category × type row is close to one message at national scale (a few
+    thousand messages a day spread over thousands of counties and units), so a report over years would read
+    nearly as many rollup rows as messages. The national report and the dashboards' top levels only need months
+    by province, domain (一级 category), board and type, two at a time: a few hundred thousand rows at most over a
+    decade, whatever the volume. Kept by the same upsert as the daily rows; rebuilt from them.
+    """
+
+    grain = models.PositiveSmallIntegerField(choices=Grain.choices)
+    month = models.DateField(help_text="First day of the local month of submission")
+    province_id = models.IntegerField(default=NONE, help_text="geo.Region id of the province, 0: none / not kept")
+    domain_id = models.IntegerField(default=NONE, help_text="taxonomy.Category id of the domain, 0: none / not kept")
+    board_id = models.IntegerField(default=NONE, help_text="orgs.Board id, 0: not kept")
+    type = models.CharField(max_length=12, default="", help_text="Message type, empty: not kept")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=list(SUMMARY_KEY_FIELDS), name="summary_key")]
+        indexes = [models.Index(fields=["grain", "month"], name="summary_grain_month")]
+
+    def __str__(self) -> str:
+        return f"{self.get_grain_display()} {self.month:%Y-%m} p{self.province_id} d{self.domain_id} b{self.board_id}"

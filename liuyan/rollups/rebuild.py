@@ -4,121 +4,233 @@ The source is the messages' current fields, which the events produced action by 
 audit trail; every field `contribution` reads is written by the same `commit()` that appends the event), so a
 recomputation gives exactly the figures the upkeep keeps, without re-implementing each action's effect a second
 time in a replayer.
+
+The messages are read one local month of submission at a time, in plain SQL: a month's keys never recur in
+another month (the key starts with the day), so each month's daily rows are written and forgotten before the
+next is read, and memory stays bounded however many messages there are. The monthly summaries are summed from
+the daily rows as they go by (a few hundred thousand keys at most).
 """
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 
 from liuyan.messages.models import Message, Rating
 from liuyan.rollups.metrics import COUNTERS, contribution
-from liuyan.rollups.models import KEY_FIELDS, Rollup
+from liuyan.rollups.models import KEY_FIELDS, SUMMARY_KEY_FIELDS, Rollup, Summary
 from liuyan.rollups.upkeep import FIELDS as _FIELDS
-from liuyan.rollups.upkeep import Key, key_of
+from liuyan.rollups.upkeep import Key, SummaryKey, aware, key_of, summarize
 
-BATCH = 5_000
-
-
-def _batches(size: int) -> Iterator[list[dict[str, Any]]]:
-    last = 0
-    while True:
-        rows = list(Message.objects.filter(pk__gt=last).order_by("pk").values(*_FIELDS)[:size])
-        if not rows:
-            return
-        yield rows
-        last = rows[-1]["id"]
+INSERT_BATCH = 5_000
+Rows = dict[Key, dict[str, int]]
 
 
-def _latest_ratings(ids: list[int]) -> dict[int, SimpleNamespace]:
-    latest: dict[int, SimpleNamespace] = {}
-    if not ids:
-        return latest
-    ratings = (
-        Rating.objects.filter(message_id__in=ids)
-        .order_by("message_id", "created_at", "id")
-        .values_list("message_id", "satisfaction", "resolved")
+def _months() -> Iterator[tuple[dt.datetime, dt.datetime]]:
+    """[start, end) of every local month holding a submission, as aware datetimes, in order."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT MIN(submitted_at), MAX(submitted_at) FROM {connection.ops.quote_name(Message._meta.db_table)}"
+        )
+        first, last = cursor.fetchone()
+    if first is None:
+        return
+    zone = ZoneInfo(settings.TIME_ZONE)
+    start = aware(first).astimezone(zone).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    end = aware(last).astimezone(zone)
+    while start <= end:
+        following = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        yield start, following
+        start = following
+
+
+def _month_sql() -> tuple[str, str]:
+    q = connection.ops.quote_name
+    messages, ratings = q(Message._meta.db_table), q(Rating._meta.db_table)
+    columns = ", ".join(q(f) for f in _FIELDS)
+    return (
+        f"SELECT {columns} FROM {messages} WHERE submitted_at >= %s AND submitted_at < %s",
+        # Oldest first: the last one seen per message is its latest.
+        f"SELECT r.message_id, r.satisfaction, r.resolved FROM {ratings} r JOIN {messages} m ON m.id = r.message_id "
+        f"WHERE m.submitted_at >= %s AND m.submitted_at < %s AND m.rated_at IS NOT NULL "
+        f"ORDER BY r.message_id, r.created_at, r.id",
     )
-    for message_id, satisfaction, resolved in ratings:
-        latest[message_id] = SimpleNamespace(satisfaction=satisfaction, resolved=resolved)
-    return latest
 
 
-def compute(*, on_batch: Callable[[int], object] | None = None, batch: int = BATCH) -> dict[Key, dict[str, int]]:
-    """Every key's counters, summed over the messages' contributions."""
-    out: dict[Key, dict[str, int]] = {}
-    for rows in _batches(batch):
-        ratings = _latest_ratings([r["id"] for r in rows if r["rated_at"] is not None])
-        for row in rows:
-            m = SimpleNamespace(**row)
-            counts = contribution(m, ratings.get(m.id))
-            into = out.get(key := key_of(m))
-            if into is None:
-                out[key] = counts
-            else:
-                for name in COUNTERS:
-                    into[name] += counts[name]
-        if on_batch is not None:
-            on_batch(len(rows))
+_BOOLEANS = ("replied_on_time", "signed_on_time", "contacted_on_time")
+
+
+def _month_rows(start: dt.datetime, end: dt.datetime) -> tuple[Rows, int]:
+    """The daily rows of the messages submitted in [start, end), and how many messages they hold."""
+    select_messages, select_ratings = _month_sql()
+    bounds = [connection.ops.adapt_datetimefield_value(start), connection.ops.adapt_datetimefield_value(end)]
+    ratings: dict[int, SimpleNamespace] = {}
+    out: Rows = {}
+    with connection.cursor() as cursor:
+        cursor.execute(select_ratings, bounds)
+        for message_id, satisfaction, resolved in cursor.fetchall():
+            ratings[message_id] = SimpleNamespace(
+                satisfaction=satisfaction, resolved=None if resolved is None else bool(resolved)
+            )
+        cursor.execute(select_messages, bounds)
+        count = 0
+        while batch := cursor.fetchmany(INSERT_BATCH):
+            count += len(batch)
+            for row in batch:
+                m = SimpleNamespace(**dict(zip(_FIELDS, row, strict=True)))
+                m.submitted_at = aware(m.submitted_at)
+                if m.replied_at is not None:
+                    m.replied_at = aware(m.replied_at)
+                for name in _BOOLEANS:  # SQLite answers 0/1
+                    value = getattr(m, name)
+                    if value is not None:
+                        setattr(m, name, bool(value))
+                counts = contribution(m, ratings.get(m.id))
+                into = out.get(key := key_of(m))
+                if into is None:
+                    out[key] = counts
+                else:
+                    for name in COUNTERS:
+                        into[name] += counts[name]
+    return out, count
+
+
+def _chunks(on_batch: Callable[[int], object] | None) -> Iterator[Rows]:
+    for start, end in _months():
+        rows, count = _month_rows(start, end)
+        yield rows
+        if on_batch is not None and count:
+            on_batch(count)
+
+
+def compute(*, on_batch: Callable[[int], object] | None = None) -> Rows:
+    """Every key's counters, summed over the messages' contributions (all in memory: for tests and small sites)."""
+    out: Rows = {}
+    for rows in _chunks(on_batch):
+        out.update(rows)
     return out
 
 
-def rebuild(*, on_batch: Callable[[int], object] | None = None, batch: int = BATCH) -> int:
-    """Replace the whole table with a recomputation, in one transaction. Actions running meanwhile wait for it
-    (PostgreSQL: the table is locked against writes first; SQLite: the delete takes the database's write lock)
-    and then apply their deltas on top, so nothing is counted twice or lost. Returns the number of rows."""
+def _insert(table: str, key_fields: tuple[str, ...], rows: dict[Any, dict[str, int]]) -> None:
+    q = connection.ops.quote_name
+    columns = [*key_fields, *COUNTERS]
+    sql = f"INSERT INTO {q(table)} ({', '.join(q(c) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+    items = [(*key, *(counts[name] for name in COUNTERS)) for key, counts in rows.items()]
+    with connection.cursor() as cursor:
+        for i in range(0, len(items), INSERT_BATCH):
+            cursor.executemany(sql, items[i : i + INSERT_BATCH])
+
+
+def rebuild(*, on_batch: Callable[[int], object] | None = None) -> int:
+    """Replace both tables with a recomputation, in one transaction. Actions running meanwhile wait for it
+    (PostgreSQL: the tables are locked against writes first; SQLite: the delete takes the database's write lock)
+    and then apply their deltas on top, so nothing is counted twice or lost. Returns the number of daily rows."""
+    written = 0
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute(f"LOCK TABLE {connection.ops.quote_name(Rollup._meta.db_table)} IN EXCLUSIVE MODE")
+                for model in (Rollup, Summary):
+                    cursor.execute(f"LOCK TABLE {connection.ops.quote_name(model._meta.db_table)} IN EXCLUSIVE MODE")
         Rollup.objects.all().delete()
-        rows = compute(on_batch=on_batch, batch=batch)
-        Rollup.objects.bulk_create(
-            (Rollup(**dict(zip(KEY_FIELDS, key, strict=True)), **counts) for key, counts in rows.items()),
-            batch_size=1_000,
-        )
-    return len(rows)
+        Summary.objects.all().delete()
+        summaries: dict[SummaryKey, dict[str, int]] = {}
+        for rows in _chunks(on_batch):
+            _insert(Rollup._meta.db_table, KEY_FIELDS, rows)
+            written += len(rows)
+            _add_into(summaries, summarize(rows))
+        _insert(Summary._meta.db_table, SUMMARY_KEY_FIELDS, summaries)
+    return written
+
+
+def _add_into(into: dict[Any, dict[str, int]], rows: dict[Any, dict[str, int]]) -> None:
+    for key, counts in rows.items():
+        target = into.get(key)
+        if target is None:
+            into[key] = dict(counts)
+        else:
+            for name in COUNTERS:
+                target[name] += counts[name]
 
 
 @dataclass
 class Difference:
-    key: Key
+    key: Key | SummaryKey
     counter: str
     stored: int
     computed: int
 
     def __str__(self) -> str:
-        day, region, board, unit, category, type_ = self.key
-        return (
-            f"{day} region={region} board={board} unit={unit} category={category} type={type_}: "
-            f"{self.counter} stored {self.stored}, computed {self.computed}"
-        )
+        if len(self.key) == len(SUMMARY_KEY_FIELDS) and isinstance(self.key[0], int):
+            grain, month, province, domain, board, type_ = self.key
+            where = (
+                f"summary grain={grain} {month:%Y-%m} province={province} domain={domain} board={board} type={type_}"
+            )
+        else:
+            day, region, board, unit, category, type_ = self.key
+            where = f"{day} region={region} board={board} unit={unit} category={category} type={type_}"
+        return f"{where}: {self.counter} stored {self.stored}, computed {self.computed}"
 
 
-def stored() -> dict[Key, dict[str, int]]:
-    out: dict[Key, dict[str, int]] = {}
-    for row in Rollup.objects.values_list(*KEY_FIELDS, *COUNTERS).iterator(chunk_size=5_000):
-        counts = dict(zip(COUNTERS, row[len(KEY_FIELDS) :], strict=True))
+def _nonzero(rows: Iterator[tuple[Any, ...]], width: int) -> dict[Any, dict[str, int]]:
+    out: dict[Any, dict[str, int]] = {}
+    for row in rows:
+        counts = dict(zip(COUNTERS, row[width:], strict=True))
         if any(counts.values()):  # a row emptied by moves is the same as no row
-            out[tuple(row[: len(KEY_FIELDS)])] = counts
+            out[tuple(row[:width])] = counts
     return out
 
 
-def check(*, on_batch: Callable[[int], object] | None = None) -> list[Difference]:
-    """Differences between the table and a fresh computation (empty: they agree). On PostgreSQL both are read
-    from one snapshot (REPEATABLE READ), so actions running meanwhile show no false differences."""
-    outermost = not connection.in_atomic_block
-    with transaction.atomic():
-        if outermost and connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        fresh = compute(on_batch=on_batch)
-        table = stored()
+def stored() -> Rows:
+    return _nonzero(Rollup.objects.values_list(*KEY_FIELDS, *COUNTERS).iterator(chunk_size=5_000), len(KEY_FIELDS))
+
+
+def stored_summaries() -> dict[SummaryKey, dict[str, int]]:
+    rows = Summary.objects.values_list(*SUMMARY_KEY_FIELDS, *COUNTERS).iterator(chunk_size=5_000)
+    return _nonzero(rows, len(SUMMARY_KEY_FIELDS))
+
+
+def _differences(table: dict[Any, dict[str, int]], fresh: dict[Any, dict[str, int]]) -> list[Difference]:
     zero = dict.fromkeys(COUNTERS, 0)
     diffs: list[Difference] = []
     for key in sorted(set(fresh) | set(table)):
         a, b = table.get(key, zero), fresh.get(key, zero)
         diffs.extend(Difference(key, name, a[name], b[name]) for name in COUNTERS if a[name] != b[name])
     return diffs
+
+
+def check(*, on_batch: Callable[[int], object] | None = None) -> list[Difference]:
+    """Differences between the tables and a fresh computation (empty: they agree), month by month. On
+    PostgreSQL all is read from one snapshot (REPEATABLE READ), so actions running meanwhile show no false
+    differences."""
+    outermost = not connection.in_atomic_block
+    diffs: list[Difference] = []
+    fresh_summaries: dict[SummaryKey, dict[str, int]] = {}
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        first: dt.date | None = None
+        last: dt.date | None = None
+        for start, end in _months():  # contiguous months
+            fresh, count = _month_rows(start, end)
+            first, last = first or start.date(), end.date()
+            days = Rollup.objects.filter(day__gte=start.date(), day__lt=end.date())
+            rows = days.values_list(*KEY_FIELDS, *COUNTERS).iterator(chunk_size=5_000)
+            diffs += _differences(_nonzero(rows, len(KEY_FIELDS)), fresh)
+            _add_into(fresh_summaries, summarize(fresh))
+            if on_batch is not None and count:
+                on_batch(count)
+        # Rows outside every month that has a message (left behind by deleted messages).
+        outside = Rollup.objects.all()
+        if first is not None and last is not None:
+            outside = outside.filter(Q(day__lt=first) | Q(day__gte=last))
+        diffs += _differences(_nonzero(outside.values_list(*KEY_FIELDS, *COUNTERS).iterator(), len(KEY_FIELDS)), {})
+        summaries = stored_summaries()
+    fresh_summaries = {k: v for k, v in fresh_summaries.items() if any(v.values())}
+    return diffs + _differences(summaries, fresh_summaries)

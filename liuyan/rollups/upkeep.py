@@ -7,20 +7,22 @@ both to `record`: the difference of the two contributions is added to the rows o
 keys involved (two rows when the key changed: reclassify, dispatch, transfer, return) with one
 `INSERT … ON CONFLICT (key) DO UPDATE SET n = n + excluded.n` statement. The increment happens in the database,
 so two transactions touching the same row on PostgreSQL serialize on the row lock and never lose counts; rows are
-written in key order so that two moves between the same keys cannot deadlock.
+written in key order so that two moves between the same keys cannot deadlock. The same deltas, summed to the
+monthly `Summary` grains, go to that table in a second statement of the same kind.
 """
 
 import datetime as dt
+from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 
 from django.db import connection
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from liuyan.messages.models import Message, Rating
+from liuyan.rollups import dimensions
 from liuyan.rollups.metrics import COUNTERS, MessageLike, RatingLike, contribution
-from liuyan.rollups.models import KEY_FIELDS, NONE, Rollup
+from liuyan.rollups.models import GRAIN_DIMENSIONS, KEY_FIELDS, NONE, SUMMARY_KEY_FIELDS, Rollup, Summary
 
 # The message fields a key and a contribution read.
 FIELDS = (
@@ -48,7 +50,17 @@ FIELDS = (
 )
 
 Key = tuple[dt.date, int, int, int, int, str]
+SummaryKey = tuple[int, dt.date, int, int, int, str]  # grain, month, province, domain, board, type
 Snapshot = tuple[Key, dict[str, int]]
+
+
+def aware(moment: Any) -> dt.datetime:
+    """A datetime column as read in plain SQL: SQLite answers naive UTC text, PostgreSQL aware datetimes."""
+    if isinstance(moment, str):
+        moment = dt.datetime.fromisoformat(moment)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment  # type: ignore[no-any-return]
 
 
 def key_of(message: Any) -> Key:
@@ -74,6 +86,8 @@ def latest_rating(message: Any, *, exclude: Any = None) -> Any:
 
 
 _BOOLEANS = frozenset({"replied_on_time", "signed_on_time", "contacted_on_time"})
+# Read as datetimes where a contribution subtracts them (the others are only tested for NULL).
+_TIMES = ("submitted_at", "replied_at")
 _SELECT: dict[str, str] = {}
 
 
@@ -100,11 +114,9 @@ def stored_snapshot(pk: int, *, exclude_rating: Any = None) -> tuple[Snapshot, A
     for name in _BOOLEANS:  # SQLite answers 0/1
         if values[name] is not None:
             values[name] = bool(values[name])
-    submitted = values["submitted_at"]
-    if isinstance(submitted, str):  # SQLite without type detection: UTC text
-        submitted = parse_datetime(submitted)
-    if submitted is not None and timezone.is_naive(submitted):  # SQLite: naive UTC
-        values["submitted_at"] = timezone.make_aware(submitted, dt.UTC)
+    for name in _TIMES:
+        if values[name] is not None:
+            values[name] = aware(values[name])
     m = SimpleNamespace(**values, pk=pk)
     rating = latest_rating(m, exclude=exclude_rating)
     return snapshot(m, rating), rating, m
@@ -144,35 +156,74 @@ def record(before: Snapshot | None, after: Snapshot | None) -> None:
     add({key: row for key, row in deltas.items() if any(row.values())})
 
 
-_TABLE = Rollup._meta.db_table
+def summary_keys(key: Key) -> list[SummaryKey]:
+    """The monthly summary rows a daily key adds to: one per grain."""
+    day, region_id, board_id, _unit_id, category_id, type_ = key
+    province, domain = dimensions.province_of(region_id), dimensions.domain_of(category_id)
+    month = day.replace(day=1)
+    keys: list[SummaryKey] = []
+    for grain, kept in GRAIN_DIMENSIONS.items():
+        keys.append(
+            (
+                grain,
+                month,
+                province if "province" in kept else NONE,
+                domain if "domain" in kept else NONE,
+                board_id if "board" in kept else NONE,
+                type_ if "type" in kept else "",
+            )
+        )
+    return keys
 
 
-def _upsert_sql(rows: int) -> str:
+def summarize(deltas: dict[Key, dict[str, int]]) -> dict[SummaryKey, dict[str, int]]:
+    """Daily deltas (or rows) summed into the summary rows they belong to."""
+    out: dict[SummaryKey, dict[str, int]] = {}
+    for key, row in deltas.items():
+        for skey in summary_keys(key):
+            into = out.get(skey)
+            if into is None:
+                out[skey] = dict(row)
+            else:
+                for name in COUNTERS:
+                    into[name] += row[name]
+    return out
+
+
+def _upsert_sql(table: str, key_fields: tuple[str, ...], rows: int) -> str:
     q = connection.ops.quote_name
-    columns = [*KEY_FIELDS, *COUNTERS]
+    columns = [*key_fields, *COUNTERS]
     values = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    updates = ", ".join(f"{q(c)} = {q(_TABLE)}.{q(c)} + excluded.{q(c)}" for c in COUNTERS)
+    updates = ", ".join(f"{q(c)} = {q(table)}.{q(c)} + excluded.{q(c)}" for c in COUNTERS)
     return (
-        f"INSERT INTO {q(_TABLE)} ({', '.join(q(c) for c in columns)}) VALUES {', '.join([values] * rows)} "
-        f"ON CONFLICT ({', '.join(q(c) for c in KEY_FIELDS)}) DO UPDATE SET {updates}"
+        f"INSERT INTO {q(table)} ({', '.join(q(c) for c in columns)}) VALUES {', '.join([values] * rows)} "
+        f"ON CONFLICT ({', '.join(q(c) for c in key_fields)}) DO UPDATE SET {updates}"
     )
 
 
-_SQL: dict[tuple[str, int], str] = {}
+_SQL: dict[tuple[str, str, int], str] = {}
 
 
-def add(deltas: dict[Key, dict[str, int]]) -> None:
-    """Add counter deltas to the rows of their keys, creating missing rows: one statement, keys in order."""
-    if not deltas:
-        return
+def _upsert(table: str, key_fields: tuple[str, ...], deltas: Mapping[tuple[Any, ...], Mapping[str, int]]) -> None:
     params: list[Any] = []
     for key in sorted(deltas):
         row = deltas[key]
         params.extend(key)
         params.extend(row[name] for name in COUNTERS)
-    cache_key = (connection.vendor, len(deltas))
+    cache_key = (connection.vendor, table, len(deltas))
     sql = _SQL.get(cache_key)
     if sql is None:
-        sql = _SQL[cache_key] = _upsert_sql(len(deltas))
+        sql = _SQL[cache_key] = _upsert_sql(table, key_fields, len(deltas))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def add(deltas: dict[Key, dict[str, int]]) -> None:
+    """Add counter deltas to the rows of their keys and to the monthly summaries, creating missing rows: one
+    statement per table, keys in order (so two transactions lock rows in the same order)."""
+    if not deltas:
+        return
+    _upsert(Rollup._meta.db_table, KEY_FIELDS, deltas)
+    summary = {key: row for key, row in summarize(deltas).items() if any(row.values())}
+    if summary:
+        _upsert(Summary._meta.db_table, SUMMARY_KEY_FIELDS, summary)

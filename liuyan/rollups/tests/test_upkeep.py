@@ -14,7 +14,7 @@ from liuyan.messages.access import Actor
 from liuyan.messages.models import Message, MessageType, Satisfaction
 from liuyan.messages.states import State
 from liuyan.rollups import metrics
-from liuyan.rollups.models import Rollup
+from liuyan.rollups.models import Grain, Rollup, Summary
 from liuyan.rollups.rebuild import check, compute, rebuild, stored
 from tests.world import World, message_in_state, submit
 
@@ -169,7 +169,33 @@ def test_it_rebuilds_idempotently_and_check_finds_a_tampered_row(world: World) -
 def test_it_rebuilds_from_messages_written_behind_the_actions_back(world: World) -> None:
     submit(world)
     Rollup.objects.all().delete()  # as after a bulk fixture build
+    Summary.objects.all().delete()
     assert check() != []
-    rebuild(batch=1)
+    rebuild()
     assert check() == []
     assert Rollup.objects.aggregate(n=Sum("messages"))["n"] == Message.objects.count()
+    for grain in Grain:
+        assert Summary.objects.filter(grain=grain).aggregate(n=Sum("messages"))["n"] == Message.objects.count()
+
+
+def test_it_keeps_each_summary_grain_with_the_province_and_domain_of_the_message(world: World) -> None:
+    message = message_in_state(world, State.CLOSED)
+    province = next((r for r in message.region.ancestors() if r.level == 1), None) if message.region else None
+    domain = message.category.root() if message.category else None
+    rows = {row.grain: row for row in Summary.objects.all()}
+    assert set(rows) == set(Grain)
+    assert rows[Grain.PROVINCE_DOMAIN].province_id == (province.pk if province else 0)
+    assert rows[Grain.PROVINCE_DOMAIN].domain_id == (domain.pk if domain else 0)
+    assert rows[Grain.BOARD_TYPE].board_id == message.board_id and rows[Grain.BOARD_TYPE].type == message.type
+    assert rows[Grain.BOARD_TYPE].province_id == 0 and rows[Grain.BOARD_TYPE].domain_id == 0
+    assert all(row.messages == 1 and row.valid == 1 and row.closed == 1 for row in rows.values())
+    assert rows[Grain.PROVINCE_TYPE].month == timezone.localtime(message.submitted_at).date().replace(day=1)
+
+
+def test_it_sums_the_hours_to_the_reply(world: World) -> None:
+    message = message_in_state(world, State.REPLIED)
+    message.refresh_from_db()
+    assert message.replied_at is not None
+    hours = int((message.replied_at - message.submitted_at).total_seconds() // 3600)
+    assert totals()["reply_hours"] == hours
+    assert_agrees()

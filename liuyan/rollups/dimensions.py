@@ -1,0 +1,105 @@
+"""The coarse dimensions the monthly summaries are keyed by: a region's province and a category's domain (一级).
+
+Both trees are small (a few thousand regions, a few hundred categories) and change rarely, so each process keeps
+one id → ancestor map per tree, read on first use and re-read when it meets an id it does not know. Moving a
+category to another domain, or a region to another province, changes the ancestor of rows already summed: run
+`liuyan rollup rebuild` after such an edit (the daily rollups, keyed by the leaf ids, stay right regardless).
+"""
+
+from dataclasses import dataclass, field
+
+from liuyan.geo.models import Region, RegionLevel
+from liuyan.rollups.models import NONE
+from liuyan.taxonomy.models import Category
+
+
+@dataclass
+class _Tree:
+    """id → (parent id, level) of every node, and the memo of answered ancestor questions."""
+
+    nodes: dict[int, tuple[int | None, int]] = field(default_factory=dict)
+    memo: dict[tuple[int, int], int] = field(default_factory=dict)
+
+    def ancestor_at(self, node_id: int, level: int) -> int:
+        """The node's ancestor at `level` (itself when it is at that level; NONE above it or unknown)."""
+        key = (node_id, level)
+        found = self.memo.get(key)
+        if found is not None:
+            return found
+        answer = NONE
+        current: int | None = node_id
+        seen = 0
+        while current is not None and seen < 16:  # 16: deeper than any tree here; guards a cycle made by hand
+            parent, node_level = self.nodes[current]
+            if node_level == level:
+                answer = current
+                break
+            if node_level < level:
+                break
+            current, seen = parent, seen + 1
+        self.memo[key] = answer
+        return answer
+
+
+_regions: _Tree | None = None
+_categories: _Tree | None = None
+
+
+def _load_regions() -> _Tree:
+    return _Tree({pk: (parent, level) for pk, parent, level in Region.objects.values_list("pk", "parent_id", "level")})
+
+
+def _load_categories() -> _Tree:
+    return _Tree(
+        {pk: (parent, level) for pk, parent, level in Category.objects.values_list("pk", "parent_id", "level")}
+    )
+
+
+def regions() -> _Tree:
+    global _regions
+    if _regions is None:
+        _regions = _load_regions()
+    return _regions
+
+
+def categories() -> _Tree:
+    global _categories
+    if _categories is None:
+        _categories = _load_categories()
+    return _categories
+
+
+def region_at(region_id: int, level: int) -> int:
+    """The region's ancestor at `level` (RegionLevel), NONE for no region or one above that level."""
+    global _regions
+    if region_id == NONE:
+        return NONE
+    tree = regions()
+    if region_id not in tree.nodes:
+        tree = _regions = _load_regions()
+        if region_id not in tree.nodes:
+            return NONE
+    return tree.ancestor_at(region_id, level)
+
+
+def province_of(region_id: int) -> int:
+    return region_at(region_id, RegionLevel.PROVINCE)
+
+
+def domain_of(category_id: int) -> int:
+    """The category's first-level ancestor (its 领域 domain), NONE for none."""
+    global _categories
+    if category_id == NONE:
+        return NONE
+    tree = categories()
+    if category_id not in tree.nodes:
+        tree = _categories = _load_categories()
+        if category_id not in tree.nodes:
+            return NONE
+    return tree.ancestor_at(category_id, 1)
+
+
+def forget_cache() -> None:
+    """Drop both maps (tests: a rolled-back transaction may leave ids that now name other nodes)."""
+    global _regions, _categories
+    _regions = _categories = None

@@ -76,6 +76,7 @@ class Grain(models.IntegerChoices):
     BOARD_DOMAIN = 3, "留言板 × 领域 board × domain"
     BOARD_PROVINCE = 4, "留言板 × 省份 board × province"
     BOARD_TYPE = 5, "留言板 × 类型 board × type"
+    UNIT_PROVINCE = 6, "办理单位 × 省份 unit × province"
 
 
 # Which of the summary's dimension columns each grain fills; the rest hold NONE / "".
@@ -85,8 +86,9 @@ GRAIN_DIMENSIONS: dict[int, tuple[str, str]] = {
     Grain.BOARD_DOMAIN: ("board", "domain"),
     Grain.BOARD_PROVINCE: ("board", "province"),
     Grain.BOARD_TYPE: ("board", "type"),
+    Grain.UNIT_PROVINCE: ("unit", "province"),
 }
-SUMMARY_KEY_FIELDS: tuple[str, ...] = ("grain", "month", "province_id", "domain_id", "board_id", "type")
+SUMMARY_KEY_FIELDS: tuple[str, ...] = ("grain", "month", "province_id", "domain_id", "board_id", "unit_id", "type")
 
 
 class Summary(Counted):
@@ -95,7 +97,7 @@ class Summary(Counted):
     A day × region × board × unit × category × type row is close to one message at national scale (a few
     thousand messages a day spread over thousands of counties and units), so a report over years would read
     nearly as many rollup rows as messages. The national report and the dashboards' top levels only need months
-    by province, domain (一级 category), board and type, two at a time: a few hundred thousand rows at most over a
+    by province, domain (一级 category), board, unit and type, two at a time: a few hundred thousand rows at most over a
     decade, whatever the volume. Kept by the same upsert as the daily rows; rebuilt from them.
     """
 
@@ -104,6 +106,7 @@ class Summary(Counted):
     province_id = models.IntegerField(default=NONE, help_text="geo.Region id of the province, 0: none / not kept")
     domain_id = models.IntegerField(default=NONE, help_text="taxonomy.Category id of the domain, 0: none / not kept")
     board_id = models.IntegerField(default=NONE, help_text="orgs.Board id, 0: not kept")
+    unit_id = models.IntegerField(default=NONE, help_text="orgs.Unit id of the main unit, 0: none / not kept")
     type = models.CharField(max_length=12, default="", help_text="Message type, empty: not kept")
 
     class Meta:

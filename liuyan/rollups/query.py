@@ -102,6 +102,7 @@ def _from_summary(scope: Scope, by: Sequence[str], grain: int) -> dict[Group, di
         "region": "province_id",
         "domain": "domain_id",
         "board": "board_id",
+        "unit": "unit_id",
         "type": "type",
     }
     if "year" in by:

@@ -166,14 +166,9 @@ class Difference:
     computed: int
 
     def __str__(self) -> str:
-        if len(self.key) == len(SUMMARY_KEY_FIELDS) and isinstance(self.key[0], int):
-            grain, month, province, domain, board, type_ = self.key
-            where = (
-                f"summary grain={grain} {month:%Y-%m} province={province} domain={domain} board={board} type={type_}"
-            )
-        else:
-            day, region, board, unit, category, type_ = self.key
-            where = f"{day} region={region} board={board} unit={unit} category={category} type={type_}"
+        summary = len(self.key) == len(SUMMARY_KEY_FIELDS)
+        names = SUMMARY_KEY_FIELDS if summary else KEY_FIELDS
+        where = ("summary " if summary else "") + " ".join(f"{n}={v}" for n, v in zip(names, self.key, strict=True))
         return f"{where}: {self.counter} stored {self.stored}, computed {self.computed}"
 
 

@@ -50,7 +50,7 @@ FIELDS = (
 )
 
 Key = tuple[dt.date, int, int, int, int, str]
-SummaryKey = tuple[int, dt.date, int, int, int, str]  # grain, month, province, domain, board, type
+SummaryKey = tuple[int, dt.date, int, int, int, int, str]  # grain, month, province, domain, board, unit, type
 Snapshot = tuple[Key, dict[str, int]]
 
 
@@ -158,7 +158,7 @@ def record(before: Snapshot | None, after: Snapshot | None) -> None:
 
 def summary_keys(key: Key) -> list[SummaryKey]:
     """The monthly summary rows a daily key adds to: one per grain."""
-    day, region_id, board_id, _unit_id, category_id, type_ = key
+    day, region_id, board_id, unit_id, category_id, type_ = key
     province, domain = dimensions.province_of(region_id), dimensions.domain_of(category_id)
     month = day.replace(day=1)
     keys: list[SummaryKey] = []
@@ -170,6 +170,7 @@ def summary_keys(key: Key) -> list[SummaryKey]:
                 province if "province" in kept else NONE,
                 domain if "domain" in kept else NONE,
                 board_id if "board" in kept else NONE,
+                unit_id if "unit" in kept else NONE,
                 type_ if "type" in kept else "",
             )
         )

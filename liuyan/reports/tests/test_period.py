@@ -22,11 +22,13 @@ from tests.world import World
 COMPLAINT, SUGGESTION = MessageType.COMPLAINT.value, MessageType.SUGGESTION.value
 
 
-def put(day: str, region: Region, category: Category, board_id: int, type_: str = COMPLAINT, **counts: int) -> None:
+def put(
+    day: str, region: Region, category: Category, board_id: int, type_: str = COMPLAINT, unit: int = 0, **counts: int
+) -> None:
     row = dict.fromkeys(COUNTERS, 0)
     row.update(counts)
     row["messages"] = row["valid"]
-    key = (dt.date.fromisoformat(day), region.pk, board_id, 0, category.pk, type_)
+    key = (dt.date.fromisoformat(day), region.pk, board_id, unit, category.pk, type_)
     upkeep.add({key: row})
 
 
@@ -38,7 +40,7 @@ def figures(world: World) -> World:
     housing, noise, traffic = world.housing, world.noise, world.traffic
     put("2019-05-01", world.county_a1, housing, board, valid=10, replied=8)
     put("2021-03-01", world.county_a1, housing, board, valid=30, replied=29)
-    put("2021-07-15", city_c, traffic, board, valid=10, replied=10)
+    put("2021-07-15", city_c, traffic, board, unit=world.b_housing.pk, valid=10, replied=10)
     put("2022-02-01", world.city_a, noise, board, valid=20, replied=20, rated=10, satisfied=9, basically_satisfied=1)
     put("2022-11-30", city_c, traffic, board, valid=15, replied=14)
     put("2022-12-31", city_c, traffic, board, SUGGESTION, valid=5, replied=5, suggestions=5, suggestions_replied=5)
@@ -101,7 +103,15 @@ def test_it_narrates_a_rise_as_a_rise_when_the_data_turn(figures: World) -> None
 
 @pytest.mark.parametrize(
     "by",
-    [("year",), ("year", "province"), ("year", "domain"), ("month", "type"), ("board", "domain"), ("province", "type")],
+    [
+        ("year",),
+        ("year", "province"),
+        ("year", "domain"),
+        ("month", "type"),
+        ("board", "domain"),
+        ("province", "type"),
+        ("unit", "province"),
+    ],
 )
 def test_it_answers_the_same_from_summaries_and_from_daily_rows(figures: World, by: tuple[str, ...]) -> None:
     scope = Scope(dt.date(2019, 1, 1), dt.date(2023, 1, 1))

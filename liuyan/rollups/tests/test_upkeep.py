@@ -188,6 +188,7 @@ def test_it_keeps_each_summary_grain_with_the_province_and_domain_of_the_message
     assert rows[Grain.PROVINCE_DOMAIN].domain_id == (domain.pk if domain else 0)
     assert rows[Grain.BOARD_TYPE].board_id == message.board_id and rows[Grain.BOARD_TYPE].type == message.type
     assert rows[Grain.BOARD_TYPE].province_id == 0 and rows[Grain.BOARD_TYPE].domain_id == 0
+    assert rows[Grain.UNIT_PROVINCE].unit_id == message.unit_id and rows[Grain.BOARD_TYPE].unit_id == 0
     assert all(row.messages == 1 and row.valid == 1 and row.closed == 1 for row in rows.values())
     assert rows[Grain.PROVINCE_TYPE].month == timezone.localtime(message.submitted_at).date().replace(day=1)
 

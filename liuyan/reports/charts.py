@@ -391,6 +391,9 @@ def domain_trend_spec(
     by_year = _map(report.get("domain_share"))
     years = _period_years(report, by_year)
     changes = _map(report.get("domain_share_change_pp"))
+    if not changes and len(years) > 1:  # the change is last year minus first; derive it when the dict lacks it
+        first, last = _map(by_year.get(years[0])), _map(by_year.get(years[-1]))
+        changes = {d: (_number(last.get(d)) or 0.0) - (_number(first.get(d)) or 0.0) for d in {*first, *last}}
     chosen = hot_domains(changes, n, include)
     if not chosen or not years:
         return None

@@ -202,7 +202,7 @@ def _table_sheet(wb: Workbook, t: Table) -> None:
     ws["A2"] = " ".join(filter(None, [t.note, t.highlight_note if t.highlight else ""]))
     ws["A2"].font = NOTE_FONT
     header_row = 3
-    widths = [_width(c.title) for c in t.columns]
+    widths = [min(_width(c.title), max(12, math.ceil(_width(c.title) / 2))) for c in t.columns]  # long headers wrap
     for j, col in enumerate(t.columns, start=1):
         c = ws.cell(row=header_row, column=j, value=col.title)
         c.font, c.fill, c.border = BOLD_FONT, HEADER_FILL, BORDER

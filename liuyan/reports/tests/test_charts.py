@@ -106,6 +106,14 @@ def test_domain_trend_chart_has_each_hot_domain_for_each_year_in_order() -> None
     assert housing[0]["value"] == pytest.approx(37.6) and housing[-1]["value"] == pytest.approx(24.9)
 
 
+def test_domain_trend_chart_derives_the_changes_when_the_report_lacks_them() -> None:
+    r = sample_report()
+    r["domain_share_change_pp"] = None
+    spec = charts.domain_trend_spec(r, n=2)
+    assert spec is not None
+    assert {row["series"] for row in values(spec)} == {"住房和城乡建设", "人力资源和社会保障"}
+
+
 def test_reply_volume_chart_keeps_the_largest_regions_in_descending_order() -> None:
     spec = charts.reply_volume_spec(sample_report(), n=3)
     assert spec is not None

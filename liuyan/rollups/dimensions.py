@@ -86,8 +86,8 @@ def province_of(region_id: int) -> int:
     return region_at(region_id, RegionLevel.PROVINCE)
 
 
-def domain_of(category_id: int) -> int:
-    """The category's first-level ancestor (its 领域 domain), NONE for none."""
+def category_at(category_id: int, level: int) -> int:
+    """The category's ancestor at `level` (1: its 领域 domain), NONE for none or one above that level."""
     global _categories
     if category_id == NONE:
         return NONE
@@ -96,7 +96,12 @@ def domain_of(category_id: int) -> int:
         tree = _categories = _load_categories()
         if category_id not in tree.nodes:
             return NONE
-    return tree.ancestor_at(category_id, 1)
+    return tree.ancestor_at(category_id, level)
+
+
+def domain_of(category_id: int) -> int:
+    """The category's first-level ancestor (its 领域 domain), NONE for none."""
+    return category_at(category_id, 1)
 
 
 def forget_cache() -> None:

@@ -77,18 +77,34 @@ class Grain(models.IntegerChoices):
     BOARD_PROVINCE = 4, "留言板 × 省份 board × province"
     BOARD_TYPE = 5, "留言板 × 类型 board × type"
     UNIT_PROVINCE = 6, "办理单位 × 省份 unit × province"
+    CITY_DOMAIN = 7, "地市 × 领域 city × domain (with the province)"
+    CATEGORY_PROVINCE = 8, "分类 × 省份 category × province (with the domain)"
 
 
-# Which of the summary's dimension columns each grain fills; the rest hold NONE / "".
-GRAIN_DIMENSIONS: dict[int, tuple[str, str]] = {
+# Which of the summary's dimension columns each grain fills (the rest hold NONE / ""), smallest grains first.
+GRAIN_DIMENSIONS: dict[int, tuple[str, ...]] = {
     Grain.PROVINCE_DOMAIN: ("province", "domain"),
     Grain.PROVINCE_TYPE: ("province", "type"),
     Grain.BOARD_DOMAIN: ("board", "domain"),
     Grain.BOARD_PROVINCE: ("board", "province"),
     Grain.BOARD_TYPE: ("board", "type"),
     Grain.UNIT_PROVINCE: ("unit", "province"),
+    # A city or a category determines its province or domain: keeping both adds no rows, and lets one grain
+    # filter by the coarser and group by the finer.
+    Grain.CITY_DOMAIN: ("province", "city", "domain"),
+    Grain.CATEGORY_PROVINCE: ("province", "domain", "category"),
 }
-SUMMARY_KEY_FIELDS: tuple[str, ...] = ("grain", "month", "province_id", "domain_id", "board_id", "unit_id", "type")
+SUMMARY_KEY_FIELDS: tuple[str, ...] = (
+    "grain",
+    "month",
+    "province_id",
+    "city_id",
+    "domain_id",
+    "category_id",
+    "board_id",
+    "unit_id",
+    "type",
+)
 
 
 class Summary(Counted):
@@ -97,14 +113,16 @@ class Summary(Counted):
     A day × region × board × unit × category × type row is close to one message at national scale (a few
     thousand messages a day spread over thousands of counties and units), so a report over years would read
     nearly as many rollup rows as messages. The national report and the dashboards' top levels only need months
-    by province, domain (一级 category), board, unit and type, two at a time: a few hundred thousand rows at most over a
+    by province, city, domain (一级 category), category, board, unit and type, two at a time: a few hundred thousand rows at most over a
     decade, whatever the volume. Kept by the same upsert as the daily rows; rebuilt from them.
     """
 
     grain = models.PositiveSmallIntegerField(choices=Grain.choices)
     month = models.DateField(help_text="First day of the local month of submission")
     province_id = models.IntegerField(default=NONE, help_text="geo.Region id of the province, 0: none / not kept")
+    city_id = models.IntegerField(default=NONE, help_text="geo.Region id of the city (地级), 0: none / not kept")
     domain_id = models.IntegerField(default=NONE, help_text="taxonomy.Category id of the domain, 0: none / not kept")
+    category_id = models.IntegerField(default=NONE, help_text="taxonomy.Category id (the leaf), 0: none / not kept")
     board_id = models.IntegerField(default=NONE, help_text="orgs.Board id, 0: not kept")
     unit_id = models.IntegerField(default=NONE, help_text="orgs.Unit id of the main unit, 0: none / not kept")
     type = models.CharField(max_length=12, default="", help_text="Message type, empty: not kept")

@@ -1,18 +1,18 @@
-"""Reading the rollups: counters summed over a scope (period, region subtree, board) and grouped by dimensions.
+"""Reading the rollups: counters summed over a scope (period, region, category, board) and grouped by dimensions.
 
 Every figure of the dashboards and reports comes through `sums`, which never reads the messages table. It picks
-the cheapest table that can answer: the monthly `Summary` grain holding every dimension asked for (grouping and
-filters) when the period is whole months, otherwise the daily `Rollup` rows, grouped in SQL by their raw ids and
-mapped to provinces, regions at a level, or domains in Python (a region's or category's ancestors are one map
-lookup, see `dimensions`).
+the cheapest table that can answer: the smallest monthly `Summary` grain holding every dimension asked for
+(grouping and filters) when the period is whole months, otherwise the daily `Rollup` rows. Either way SQL groups
+by the table's raw id columns and Python maps them to what was asked (a region's ancestor at a level, a
+category's at a level: one map lookup each, see `dimensions`) and adds up the groups that map together.
 
-Dimensions: `year`, `month` (date of the month's first day), `province`, `region` (the ancestor at
-`region_level`), `domain` (一级 category), `category` (the leaf), `board`, `unit`, `type`. Unknown or absent
-values come back as NONE (0) or "" for type.
+Dimensions: `year`, `month` (the month's first day), `province`, `region` (the ancestor at `region_level`),
+`domain` (一级 category), `category` (the ancestor at `category_level`; the leaf when it is None), `board`,
+`unit`, `type`. Unknown or absent values come back as NONE (0), or "" for type.
 """
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +23,7 @@ from liuyan.geo.models import Region, RegionLevel
 from liuyan.rollups import dimensions
 from liuyan.rollups.metrics import COUNTERS
 from liuyan.rollups.models import GRAIN_DIMENSIONS, Rollup, Summary
+from liuyan.taxonomy.models import Category
 
 DIMENSIONS = ("year", "month", "province", "region", "domain", "category", "board", "unit", "type")
 Group = tuple[Any, ...]
@@ -34,12 +35,14 @@ class UnknownDimension(ValueError):
 
 @dataclass(frozen=True)
 class Scope:
-    """What to count: messages submitted in [start, end) (local dates), within a region's subtree, on a board."""
+    """What to count: messages submitted in [start, end) (local dates), within a region's and a category's
+    subtree, on a board."""
 
     start: dt.date
     end: dt.date
     region: Region | None = None
     board_id: int | None = None
+    category: Category | None = None
 
     def __post_init__(self) -> None:
         if self.end <= self.start:
@@ -51,28 +54,49 @@ class Scope:
         return self.region if self.region is not None and self.region.level > RegionLevel.COUNTRY else None
 
 
-def _months_aligned(scope: Scope) -> bool:
-    return scope.start.day == 1 and scope.end.day == 1
+@dataclass(frozen=True)
+class _Plan:
+    """How one dimension or filter reads a source: the raw column, and the map from its values (None: as is)."""
+
+    column: str
+    mapping: Callable[[Any], Any] | None = None
 
 
-def summary_grain(scope: Scope, by: Sequence[str], region_level: int = RegionLevel.PROVINCE) -> int | None:
-    """The summary grain that holds every dimension `by` and the scope's filters need, or None."""
-    if not _months_aligned(scope):
+def _region_level_dimension(level: int) -> str | None:
+    names: dict[int, str] = {RegionLevel.PROVINCE: "province", RegionLevel.CITY: "city"}
+    return names.get(level)
+
+
+def summary_grain(
+    scope: Scope,
+    by: Sequence[str],
+    region_level: int = RegionLevel.PROVINCE,
+    category_level: int | None = None,
+) -> int | None:
+    """The smallest summary grain that holds every dimension `by` and the scope's filters need, or None."""
+    if not (scope.start.day == 1 and scope.end.day == 1):
         return None
     needed: set[str] = set()
     for name in by:
         if name in ("year", "month"):
             continue
         if name == "region":
-            if region_level != RegionLevel.PROVINCE:
+            level_name = _region_level_dimension(region_level)
+            if level_name is None:
                 return None
-            name = "province"
-        needed.add(name)
+            needed.add(level_name)
+        elif name == "category" and category_level == 1:
+            needed.add("domain")
+        else:
+            needed.add(name)
     region = scope.region_filter
     if region is not None:
-        if region.level != RegionLevel.PROVINCE:
+        level_name = _region_level_dimension(region.level)
+        if level_name is None:
             return None
-        needed.add("province")
+        needed.add(level_name)
+    if scope.category is not None:
+        needed.add("domain" if scope.category.level == 1 else "category")
     if scope.board_id is not None:
         needed.add("board")
     for grain, kept in GRAIN_DIMENSIONS.items():
@@ -81,75 +105,24 @@ def summary_grain(scope: Scope, by: Sequence[str], region_level: int = RegionLev
     return None
 
 
-_SUMS = {name: Sum(name) for name in COUNTERS}
+def _category_at(level: int | None) -> Callable[[Any], Any] | None:
+    return None if level is None else (lambda category_id: dimensions.category_at(category_id, level))
+
+
+def _subtree(model: type[Region] | type[Category], node: Region | Category) -> list[int]:
+    below = node.path + ("" if isinstance(node, Region) else " / ")
+    return [node.pk, *model.objects.filter(path__startswith=below).exclude(pk=node.pk).values_list("pk", flat=True)]
 
 
 def _summed(rows: QuerySet[Any], columns: list[str]) -> list[dict[str, Any]]:
-    return list(rows.values(*columns).annotate(**{f"sum_{n}": s for n, s in _SUMS.items()}).order_by())
+    sums = {f"sum_{name}": Sum(name) for name in COUNTERS}
+    return list(rows.values(*columns).annotate(**sums).order_by())
 
 
-def _from_summary(scope: Scope, by: Sequence[str], grain: int) -> dict[Group, dict[str, int]]:
-    rows = Summary.objects.filter(grain=grain, month__gte=scope.start, month__lt=scope.end)
-    region = scope.region_filter
-    if region is not None:
-        rows = rows.filter(province_id=region.pk)
-    if scope.board_id is not None:
-        rows = rows.filter(board_id=scope.board_id)
-    column = {
-        "year": "g_year",
-        "month": "month",
-        "province": "province_id",
-        "region": "province_id",
-        "domain": "domain_id",
-        "board": "board_id",
-        "unit": "unit_id",
-        "type": "type",
-    }
-    if "year" in by:
-        rows = rows.annotate(g_year=ExtractYear("month"))
-    columns = sorted({column[name] for name in by})
+def _group(rows: list[dict[str, Any]], plans: Sequence[_Plan]) -> dict[Group, dict[str, int]]:
     out: dict[Group, dict[str, int]] = {}
-    for row in _summed(rows, columns):
-        group = tuple(row[column[name]] for name in by)
-        out[group] = {name: row[f"sum_{name}"] or 0 for name in COUNTERS}
-    return out
-
-
-def _region_ids(region: Region) -> list[int]:
-    return list(Region.objects.filter(path__startswith=region.path).values_list("pk", flat=True))
-
-
-def _from_daily(scope: Scope, by: Sequence[str], region_level: int) -> dict[Group, dict[str, int]]:
-    rows = Rollup.objects.filter(day__gte=scope.start, day__lt=scope.end)
-    region = scope.region_filter
-    if region is not None:
-        rows = rows.filter(region_id__in=_region_ids(region))
-    if scope.board_id is not None:
-        rows = rows.filter(board_id=scope.board_id)
-    raw = {
-        "year": "g_year",
-        "month": "g_month",
-        "province": "region_id",
-        "region": "region_id",
-        "domain": "category_id",
-        "category": "category_id",
-        "board": "board_id",
-        "unit": "unit_id",
-        "type": "type",
-    }
-    if "year" in by:
-        rows = rows.annotate(g_year=ExtractYear("day"))
-    if "month" in by:
-        rows = rows.annotate(g_month=TruncMonth("day"))
-    columns = sorted({raw[name] for name in by})
-    mapped = {
-        "province": dimensions.province_of,
-        "region": lambda region_id: dimensions.region_at(region_id, region_level),
-        "domain": dimensions.domain_of,
-    }
-    out: dict[Group, dict[str, int]] = {}
-    for row in _summed(rows, columns):
-        group = tuple(mapped[name](row[raw[name]]) if name in mapped else row[raw[name]] for name in by)
+    for row in rows:
+        group = tuple(p.mapping(row[p.column]) if p.mapping else row[p.column] for p in plans)
         into = out.get(group)
         if into is None:
             out[group] = {name: row[f"sum_{name}"] or 0 for name in COUNTERS}
@@ -159,16 +132,86 @@ def _from_daily(scope: Scope, by: Sequence[str], region_level: int) -> dict[Grou
     return out
 
 
-def sums(
-    scope: Scope, by: Sequence[str] = (), *, region_level: int = RegionLevel.PROVINCE
+def _from_summary(
+    scope: Scope, by: Sequence[str], grain: int, region_level: int, category_level: int | None
 ) -> dict[Group, dict[str, int]]:
-    """The counters of `scope`, summed per group of the dimensions `by` (in that order). Groups with no rows are
-    absent; `by=()` gives one group `()` (absent too when nothing matched)."""
+    rows = Summary.objects.filter(grain=grain, month__gte=scope.start, month__lt=scope.end)
+    region = scope.region_filter
+    if region is not None:
+        rows = rows.filter(**{"province_id" if region.level == RegionLevel.PROVINCE else "city_id": region.pk})
+    if scope.category is not None:
+        if scope.category.level == 1:
+            rows = rows.filter(domain_id=scope.category.pk)
+        else:
+            rows = rows.filter(category_id__in=_subtree(Category, scope.category))
+    if scope.board_id is not None:
+        rows = rows.filter(board_id=scope.board_id)
+    if "year" in by:
+        rows = rows.annotate(g_year=ExtractYear("month"))
+    region_column = "province_id" if region_level == RegionLevel.PROVINCE else "city_id"
+    category_plan = _Plan("domain_id") if category_level == 1 else _Plan("category_id", _category_at(category_level))
+    plans = {
+        "year": _Plan("g_year"),
+        "month": _Plan("month"),
+        "province": _Plan("province_id"),
+        "region": _Plan(region_column),
+        "domain": _Plan("domain_id"),
+        "category": category_plan,
+        "board": _Plan("board_id"),
+        "unit": _Plan("unit_id"),
+        "type": _Plan("type"),
+    }
+    chosen = [plans[name] for name in by]
+    return _group(_summed(rows, sorted({p.column for p in chosen})), chosen)
+
+
+def _from_daily(
+    scope: Scope, by: Sequence[str], region_level: int, category_level: int | None
+) -> dict[Group, dict[str, int]]:
+    rows = Rollup.objects.filter(day__gte=scope.start, day__lt=scope.end)
+    region = scope.region_filter
+    if region is not None:
+        rows = rows.filter(region_id__in=_subtree(Region, region))
+    if scope.category is not None:
+        rows = rows.filter(category_id__in=_subtree(Category, scope.category))
+    if scope.board_id is not None:
+        rows = rows.filter(board_id=scope.board_id)
+    if "year" in by:
+        rows = rows.annotate(g_year=ExtractYear("day"))
+    if "month" in by:
+        rows = rows.annotate(g_month=TruncMonth("day"))
+    plans = {
+        "year": _Plan("g_year"),
+        "month": _Plan("g_month"),
+        "province": _Plan("region_id", dimensions.province_of),
+        "region": _Plan("region_id", lambda region_id: dimensions.region_at(region_id, region_level)),
+        "domain": _Plan("category_id", dimensions.domain_of),
+        "category": _Plan("category_id", _category_at(category_level)),
+        "board": _Plan("board_id"),
+        "unit": _Plan("unit_id"),
+        "type": _Plan("type"),
+    }
+    chosen = [plans[name] for name in by]
+    return _group(_summed(rows, sorted({p.column for p in chosen})), chosen)
+
+
+def sums(
+    scope: Scope,
+    by: Sequence[str] = (),
+    *,
+    region_level: int = RegionLevel.PROVINCE,
+    category_level: int | None = None,
+) -> dict[Group, dict[str, int]]:
+    """The counters of `scope`, summed per group of the dimensions `by` (in that order). Groups whose counters
+    are all zero are left out; `by=()` gives the one group `()` (absent too when nothing matched)."""
     unknown = [name for name in by if name not in DIMENSIONS]
     if unknown:
         raise UnknownDimension(", ".join(unknown))
-    grain = summary_grain(scope, by, region_level)
-    out = _from_summary(scope, by, grain) if grain is not None else _from_daily(scope, by, region_level)
+    grain = summary_grain(scope, by, region_level, category_level)
+    if grain is not None:
+        out = _from_summary(scope, by, grain, region_level, category_level)
+    else:
+        out = _from_daily(scope, by, region_level, category_level)
     return {group: counts for group, counts in out.items() if any(counts.values())}
 
 

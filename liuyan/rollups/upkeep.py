@@ -19,6 +19,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from liuyan.geo.models import RegionLevel
 from liuyan.messages.models import Message, Rating
 from liuyan.rollups import dimensions
 from liuyan.rollups.metrics import COUNTERS, MessageLike, RatingLike, contribution
@@ -50,7 +51,7 @@ FIELDS = (
 )
 
 Key = tuple[dt.date, int, int, int, int, str]
-SummaryKey = tuple[int, dt.date, int, int, int, int, str]  # grain, month, province, domain, board, unit, type
+SummaryKey = tuple[int, dt.date, int, int, int, int, int, int, str]  # grain, month, 6 ids (SUMMARY_KEY_FIELDS), type
 Snapshot = tuple[Key, dict[str, int]]
 
 
@@ -156,24 +157,26 @@ def record(before: Snapshot | None, after: Snapshot | None) -> None:
     add({key: row for key, row in deltas.items() if any(row.values())})
 
 
+# The summary's id columns in key order (between `month` and `type`).
+_ID_DIMENSIONS = ("province", "city", "domain", "category", "board", "unit")
+
+
 def summary_keys(key: Key) -> list[SummaryKey]:
     """The monthly summary rows a daily key adds to: one per grain."""
     day, region_id, board_id, unit_id, category_id, type_ = key
-    province, domain = dimensions.province_of(region_id), dimensions.domain_of(category_id)
+    values: dict[str, int | str] = {
+        "province": dimensions.province_of(region_id),
+        "city": dimensions.region_at(region_id, RegionLevel.CITY),
+        "domain": dimensions.domain_of(category_id),
+        "category": category_id,
+        "board": board_id,
+        "unit": unit_id,
+    }
     month = day.replace(day=1)
     keys: list[SummaryKey] = []
     for grain, kept in GRAIN_DIMENSIONS.items():
-        keys.append(
-            (
-                grain,
-                month,
-                province if "province" in kept else NONE,
-                domain if "domain" in kept else NONE,
-                board_id if "board" in kept else NONE,
-                unit_id if "unit" in kept else NONE,
-                type_ if "type" in kept else "",
-            )
-        )
+        ids = tuple(int(values[name]) if name in kept else NONE for name in _ID_DIMENSIONS)
+        keys.append((grain, month, *ids, type_ if "type" in kept else ""))  # type: ignore[arg-type]
     return keys
 
 

@@ -102,22 +102,49 @@ def test_it_narrates_a_rise_as_a_rise_when_the_data_turn(figures: World) -> None
 
 
 @pytest.mark.parametrize(
-    "by",
+    ("by", "region_level", "category_level"),
     [
-        ("year",),
-        ("year", "province"),
-        ("year", "domain"),
-        ("month", "type"),
-        ("board", "domain"),
-        ("province", "type"),
-        ("unit", "province"),
+        (("year",), RegionLevel.PROVINCE, None),
+        (("year", "province"), RegionLevel.PROVINCE, None),
+        (("year", "domain"), RegionLevel.PROVINCE, None),
+        (("month", "type"), RegionLevel.PROVINCE, None),
+        (("board", "domain"), RegionLevel.PROVINCE, None),
+        (("province", "type"), RegionLevel.PROVINCE, None),
+        (("unit", "province"), RegionLevel.PROVINCE, None),
+        (("year", "region", "domain"), RegionLevel.CITY, None),
+        (("category", "province"), RegionLevel.PROVINCE, 2),
+        (("category",), RegionLevel.PROVINCE, 1),
+        (("category", "month"), RegionLevel.PROVINCE, None),
     ],
 )
-def test_it_answers_the_same_from_summaries_and_from_daily_rows(figures: World, by: tuple[str, ...]) -> None:
+def test_it_answers_the_same_from_summaries_and_from_daily_rows(
+    figures: World, by: tuple[str, ...], region_level: int, category_level: int | None
+) -> None:
     scope = Scope(dt.date(2019, 1, 1), dt.date(2023, 1, 1))
-    grain = summary_grain(scope, by)
+    grain = summary_grain(scope, by, region_level, category_level)
     assert grain is not None
-    assert _from_summary(scope, by, grain) == _from_daily(scope, by, RegionLevel.PROVINCE)
+    summary = _from_summary(scope, by, grain, region_level, category_level)
+    assert summary == _from_daily(scope, by, region_level, category_level)
+    assert sum(c["valid"] for c in summary.values()) == 90
+
+
+@pytest.mark.parametrize(
+    ("region", "category", "expected"), [("province", None, 60), (None, "construction", 40), ("city_a", None, 60)]
+)
+def test_it_filters_the_same_from_summaries_and_from_daily_rows(
+    figures: World, region: str | None, category: str | None, expected: int
+) -> None:
+    scope = Scope(
+        dt.date(2019, 1, 1),
+        dt.date(2023, 1, 1),
+        region=getattr(figures, region) if region else None,
+        category=figures.housing.root() if category else None,
+    )
+    grain = summary_grain(scope, ("year",))
+    assert grain is not None
+    summary = _from_summary(scope, ("year",), grain, RegionLevel.PROVINCE, None)
+    assert summary == _from_daily(scope, ("year",), RegionLevel.PROVINCE, None)
+    assert sum(c["valid"] for c in summary.values()) == expected
 
 
 def test_it_reads_daily_rows_for_periods_that_are_not_whole_months(figures: World) -> None:

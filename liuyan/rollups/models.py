@@ -16,28 +16,28 @@ KEY_FIELDS: tuple[str, ...] = ("day", "region_id", "board_id", "unit_id", "categ
 class Counted(models.Model):
     """The counters of `metrics.COUNTERS`, one column each."""
 
-    messages = models.IntegerField(default=0)
-    valid = models.IntegerField(default=0)
-    replied = models.IntegerField(default=0)
-    replied_on_time = models.IntegerField(default=0)
-    closed = models.IntegerField(default=0)
-    closed_on_time = models.IntegerField(default=0)
-    dispatched = models.IntegerField(default=0)
-    signed_on_time = models.IntegerField(default=0)
-    contacted_on_time = models.IntegerField(default=0)
-    rated = models.IntegerField(default=0)
-    satisfied = models.IntegerField(default=0)
-    basically_satisfied = models.IntegerField(default=0)
-    unsatisfied = models.IntegerField(default=0)
-    resolution_answered = models.IntegerField(default=0)
-    resolved = models.IntegerField(default=0)
-    returns = models.IntegerField(default=0)
-    transfers = models.IntegerField(default=0)
-    reopened = models.IntegerField(default=0)
-    answered_directly = models.IntegerField(default=0)
-    suggestions = models.IntegerField(default=0)
-    suggestions_replied = models.IntegerField(default=0)
-    reply_hours = models.BigIntegerField(default=0)
+    messages = models.IntegerField(default=0, db_default=0)
+    valid = models.IntegerField(default=0, db_default=0)
+    replied = models.IntegerField(default=0, db_default=0)
+    replied_on_time = models.IntegerField(default=0, db_default=0)
+    closed = models.IntegerField(default=0, db_default=0)
+    closed_on_time = models.IntegerField(default=0, db_default=0)
+    dispatched = models.IntegerField(default=0, db_default=0)
+    signed_on_time = models.IntegerField(default=0, db_default=0)
+    contacted_on_time = models.IntegerField(default=0, db_default=0)
+    rated = models.IntegerField(default=0, db_default=0)
+    satisfied = models.IntegerField(default=0, db_default=0)
+    basically_satisfied = models.IntegerField(default=0, db_default=0)
+    unsatisfied = models.IntegerField(default=0, db_default=0)
+    resolution_answered = models.IntegerField(default=0, db_default=0)
+    resolved = models.IntegerField(default=0, db_default=0)
+    returns = models.IntegerField(default=0, db_default=0)
+    transfers = models.IntegerField(default=0, db_default=0)
+    reopened = models.IntegerField(default=0, db_default=0)
+    answered_directly = models.IntegerField(default=0, db_default=0)
+    suggestions = models.IntegerField(default=0, db_default=0)
+    suggestions_replied = models.IntegerField(default=0, db_default=0)
+    reply_hours = models.BigIntegerField(default=0, db_default=0)
 
     class Meta:
         abstract = True
@@ -133,3 +133,27 @@ class Summary(Counted):
 
     def __str__(self) -> str:
         return f"{self.get_grain_display()} {self.month:%Y-%m} p{self.province_id} d{self.domain_id} b{self.board_id}"
+
+
+class PendingDelta(Counted):
+    """A daily key's counter change not yet folded into the summaries (`liuyan rollup fold`).
+
+    The summaries' rows are few and hot: every action in a province this month touches the same province ×
+    type row, so updating them inside each action would make concurrent actions queue on one row lock and add
+    nine row writes to each. Instead the action appends its daily delta here (insert-only: nothing to lock or
+    wait for), `fold` moves the log into the summaries in one transaction, and every read adds the deltas not
+    folded yet, so figures are exact whether or not the fold has run.
+    """
+
+    day = models.DateField()
+    region_id = models.IntegerField(default=NONE)
+    board_id = models.IntegerField()
+    unit_id = models.IntegerField(default=NONE)
+    category_id = models.IntegerField(default=NONE)
+    type = models.CharField(max_length=12)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="pending_delta_day")]
+
+    def __str__(self) -> str:
+        return f"pending {self.day} r{self.region_id} b{self.board_id} {self.type}"

@@ -2,7 +2,8 @@
 
 Every figure of the dashboards and reports comes through `sums`, which never reads the messages table. It picks
 the cheapest table that can answer: the smallest monthly `Summary` grain holding every dimension asked for
-(grouping and filters) when the period is whole months, otherwise the daily `Rollup` rows. Either way SQL groups
+(grouping and filters) when the period is whole months (plus the `PendingDelta` log not folded into it yet),
+otherwise the daily `Rollup` rows. Either way SQL groups
 by the table's raw id columns and Python maps them to what was asked (a region's ancestor at a level, a
 category's at a level: one map lookup each, see `dimensions`) and adds up the groups that map together.
 
@@ -20,9 +21,9 @@ from django.db.models import QuerySet, Sum
 from django.db.models.functions import ExtractYear, TruncMonth
 
 from liuyan.geo.models import Region, RegionLevel
-from liuyan.rollups import dimensions
+from liuyan.rollups import dimensions, upkeep
 from liuyan.rollups.metrics import COUNTERS
-from liuyan.rollups.models import GRAIN_DIMENSIONS, Rollup, Summary
+from liuyan.rollups.models import GRAIN_DIMENSIONS, SUMMARY_KEY_FIELDS, Rollup, Summary
 from liuyan.taxonomy.models import Category
 
 DIMENSIONS = ("year", "month", "province", "region", "domain", "category", "board", "unit", "type")
@@ -162,7 +163,41 @@ def _from_summary(
         "type": _Plan("type"),
     }
     chosen = [plans[name] for name in by]
-    return _group(_summed(rows, sorted({p.column for p in chosen})), chosen)
+    columns = sorted({p.column for p in chosen})
+    return _group(_summed(rows, columns) + _pending_summary_rows(scope, grain, columns), chosen)
+
+
+def _pending_summary_rows(scope: Scope, grain: int, columns: list[str]) -> list[dict[str, Any]]:
+    """The log not folded into the summaries yet, as rows of `grain` shaped like `_summed`'s, filtered the same."""
+    pending = upkeep.pending_rows(scope.start, scope.end)
+    if not pending:
+        return []
+    region = scope.region_filter
+    category_ids = (
+        set(_subtree(Category, scope.category)) if scope.category is not None and scope.category.level != 1 else None
+    )
+    out: list[dict[str, Any]] = []
+    for key, counts in upkeep.summarize(pending).items():
+        if key[0] != grain:
+            continue
+        row = dict(zip(SUMMARY_KEY_FIELDS, key, strict=True))
+        if (
+            region is not None
+            and row["province_id" if region.level == RegionLevel.PROVINCE else "city_id"] != region.pk
+        ):
+            continue
+        if scope.category is not None:
+            if category_ids is None and row["domain_id"] != scope.category.pk:
+                continue
+            if category_ids is not None and row["category_id"] not in category_ids:
+                continue
+        if scope.board_id is not None and row["board_id"] != scope.board_id:
+            continue
+        row["g_year"] = key[1].year
+        shaped = {column: row[column] for column in columns}
+        shaped.update({f"sum_{name}": counts[name] for name in COUNTERS})
+        out.append(shaped)
+    return out
 
 
 def _from_daily(

@@ -8,7 +8,8 @@ time in a replayer.
 The messages are read one local month of submission at a time, in plain SQL: a month's keys never recur in
 another month (the key starts with the day), so each month's daily rows are written and forgotten before the
 next is read, and memory stays bounded however many messages there are. The monthly summaries are summed from
-the daily rows as they go by (a few hundred thousand keys at most).
+the daily rows as they go by (a few hundred thousand keys at most), and the log of deltas not folded into them
+is emptied in the same transaction.
 """
 
 import datetime as dt
@@ -24,9 +25,9 @@ from django.db.models import Q
 
 from liuyan.messages.models import Message, Rating
 from liuyan.rollups.metrics import COUNTERS, contribution
-from liuyan.rollups.models import KEY_FIELDS, SUMMARY_KEY_FIELDS, Rollup, Summary
+from liuyan.rollups.models import KEY_FIELDS, SUMMARY_KEY_FIELDS, PendingDelta, Rollup, Summary
 from liuyan.rollups.upkeep import FIELDS as _FIELDS
-from liuyan.rollups.upkeep import Key, SummaryKey, aware, key_of, summarize
+from liuyan.rollups.upkeep import Key, SummaryKey, aware, key_of, pending_rows, summarize
 
 INSERT_BATCH = 5_000
 Rows = dict[Key, dict[str, int]]
@@ -135,10 +136,11 @@ def rebuild(*, on_batch: Callable[[int], object] | None = None) -> int:
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                for model in (Rollup, Summary):
+                for model in (Rollup, Summary, PendingDelta):
                     cursor.execute(f"LOCK TABLE {connection.ops.quote_name(model._meta.db_table)} IN EXCLUSIVE MODE")
         Rollup.objects.all().delete()
         Summary.objects.all().delete()
+        PendingDelta.objects.all().delete()  # the recomputation includes what the log holds
         summaries: dict[SummaryKey, dict[str, int]] = {}
         for rows in _chunks(on_batch):
             _insert(Rollup._meta.db_table, KEY_FIELDS, rows)
@@ -186,8 +188,11 @@ def stored() -> Rows:
 
 
 def stored_summaries() -> dict[SummaryKey, dict[str, int]]:
+    """The summaries as a reader sees them: the table plus the log not folded yet."""
     rows = Summary.objects.values_list(*SUMMARY_KEY_FIELDS, *COUNTERS).iterator(chunk_size=5_000)
-    return _nonzero(rows, len(SUMMARY_KEY_FIELDS))
+    table = _nonzero(rows, len(SUMMARY_KEY_FIELDS))
+    _add_into(table, summarize(pending_rows()))
+    return {key: counts for key, counts in table.items() if any(counts.values())}
 
 
 def _differences(table: dict[Any, dict[str, int]], fresh: dict[Any, dict[str, int]]) -> list[Difference]:

@@ -14,8 +14,9 @@ from liuyan.messages.access import Actor
 from liuyan.messages.models import Message, MessageType, Satisfaction
 from liuyan.messages.states import State
 from liuyan.rollups import metrics
-from liuyan.rollups.models import Grain, Rollup, Summary
-from liuyan.rollups.rebuild import check, compute, rebuild, stored
+from liuyan.rollups.models import Grain, PendingDelta, Rollup, Summary
+from liuyan.rollups.rebuild import check, compute, rebuild, stored, stored_summaries
+from liuyan.rollups.upkeep import fold
 from tests.world import World, message_in_state, submit
 
 
@@ -180,6 +181,9 @@ def test_it_rebuilds_from_messages_written_behind_the_actions_back(world: World)
 
 def test_it_keeps_each_summary_grain_with_the_province_and_domain_of_the_message(world: World) -> None:
     message = message_in_state(world, State.CLOSED)
+    assert not Summary.objects.exists() and PendingDelta.objects.exists()  # the actions only append to the log
+    assert fold() > 0
+    assert not PendingDelta.objects.exists()
     province = next((r for r in message.region.ancestors() if r.level == 1), None) if message.region else None
     domain = message.category.root() if message.category else None
     rows = {row.grain: row for row in Summary.objects.all()}
@@ -199,4 +203,18 @@ def test_it_sums_the_hours_to_the_reply(world: World) -> None:
     assert message.replied_at is not None
     hours = int((message.replied_at - message.submitted_at).total_seconds() // 3600)
     assert totals()["reply_hours"] == hours
+    assert_agrees()
+
+
+def test_it_reads_the_same_summaries_before_and_after_a_fold(world: World) -> None:
+    for state in (State.CLOSED, State.RATED, State.IN_PROGRESS):
+        message_in_state(world, state)
+    before = stored_summaries()
+    assert fold() > 0
+    assert stored_summaries() == before
+    assert fold() == 0  # nothing left: folding again changes nothing
+    assert stored_summaries() == before
+    message_in_state(world, State.REPLIED)  # more log on top of folded rows
+    assert_agrees()
+    call_command("rollup", "fold", stdout=io.StringIO())
     assert_agrees()

@@ -1,4 +1,4 @@
-"""`liuyan rollup rebuild [--no-progress]` and `liuyan rollup check`: recompute the rollups, or compare them."""
+"""`liuyan rollup rebuild|check [--no-progress]` and `liuyan rollup fold`: recompute, compare, or fold the log."""
 
 import sys
 import time
@@ -11,6 +11,7 @@ from tqdm import tqdm
 from liuyan.common.commands import LiuyanCommand
 from liuyan.messages.models import Message
 from liuyan.rollups.rebuild import check, rebuild
+from liuyan.rollups.upkeep import fold
 
 SHOWN = 50
 
@@ -26,8 +27,17 @@ class Command(LiuyanCommand):
         ):
             p = sub.add_parser(name, help=text)
             p.add_argument("--no-progress", action="store_true", help="不显示进度条 / no progress bar")
+        sub.add_parser(
+            "fold",
+            help="把待汇总的增量并入月度汇总（幂等，可由 cron 每分钟运行） / fold pending deltas into the monthly "
+            "summaries (idempotent: run it from cron every minute)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["subcommand"] == "fold":
+            folded = fold()
+            self.stdout.write(f"已并入 {folded} 条增量 / folded {folded} pending delta(s)")
+            return
         stream: TextIO = getattr(self.stderr, "_out", sys.stderr)
         disable = options["no_progress"] or not stream.isatty()
         started = time.monotonic()

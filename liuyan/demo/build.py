@@ -34,6 +34,7 @@ from liuyan.messages.models import (
 )
 from liuyan.messages.states import State
 from liuyan.notify.models import Notification
+from liuyan.rollups.upkeep import fold as fold_rollups
 
 CATALOGUE_LEAD_DAYS = 400  # the catalogue is valid from before the first simulated message
 SHOWCASE_STATES = [State.REPLIED, State.ANSWERED_DIRECTLY, State.IN_PROGRESS, State.RATED, State.CLOSED]
@@ -121,6 +122,7 @@ def build_demo(
         for start in range(0, len(waiting), 200):
             reread(waiting[start : start + 200])
 
+    fold_rollups()  # the simulated history's deltas into the monthly summaries (readers add the rest anyway)
     table = logins_table(build.showcase, citizens=len(staff.citizens) - 1)
     path = write_logins(logins_path or settings.VAR_DIR / "demo-logins.txt", table)
     return BuildResult(

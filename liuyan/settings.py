@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "liuyan.classify",
     "liuyan.rollups",
     "liuyan.reports",
+    "liuyan.dashboards",
     "liuyan.notify",
     "liuyan.api",
     "liuyan.web",

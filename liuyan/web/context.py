@@ -53,6 +53,8 @@ def _nav(user: Any) -> list[NavItem]:
         staff += [item("web:supervision", "督查", "Supervision"), item("web:requests", "审批", "Requests")]
     if role in (Role.DISPATCHER, Role.SUPERVISOR, Role.ANALYST):
         staff.append(item("web:scorecards", "单位考核", "Unit scorecards"))
+    if role in (Role.ANALYST, Role.SUPERVISOR, Role.ADMIN):
+        staff.append(item("web:dashboards:dashboard", "数据分析", "Data"))
     if role in (Role.REVIEWER, Role.DISPATCHER):  # 帮办: filing for a caller who phoned or walked in
         staff.append(item("web:write", "代群众留言", "File for a caller"))
     if role == Role.ADMIN:

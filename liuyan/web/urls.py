@@ -1,6 +1,6 @@
-"""The portal's pages: public, citizens' own, and staff work under /work/."""
+"""The portal's pages: public, citizens' own, staff work under /work/ and the data dashboards under /data/."""
 
-from django.urls import path
+from django.urls import include, path
 
 from liuyan.web.views import accounts, citizen, public, staff, workspace
 
@@ -38,4 +38,6 @@ urlpatterns = [
     path("work/supervision/", staff.supervision, name="supervision"),
     path("work/supervision/units/", staff.scorecards, name="scorecards"),
     path("work/m/<str:number>/", workspace.workspace, name="workspace"),
+    # Governance dashboards (数据分析) for analysts, supervisors and admins
+    path("data/", include("liuyan.dashboards.urls")),
 ]

@@ -113,6 +113,8 @@ def main() -> None:
         pages_main(argv[1:])
     elif argv and argv[0] == "plans":
         plans_main(argv[1:])
+    elif argv and argv[0] == "synth":
+        __import__("bench.synth").synth.main(argv[1:])
     else:
         lifecycle_main(argv)
 

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "liuyan.web",
     "liuyan.dataio",
     "liuyan.demo",
+    "liuyan.synth",
 ]
 
 MIDDLEWARE = [

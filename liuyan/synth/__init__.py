@@ -1,0 +1,1 @@
+"""Synthetic data sets at national scale, calibrated to published figures (`liuyan synth national`)."""

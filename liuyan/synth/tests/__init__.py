@@ -1,0 +1,1 @@
+"""Tests of the national synthetic data set."""

@@ -61,8 +61,8 @@ class DashboardForm(PortalForm):
         required=False,
         max_length=40,
         help_text=lazy_bi(
-            "如 2025、2021-2025、十四五、2025-01..2025-06、2025-01-01..2025-03-31",
-            "e.g. 2025, 2021-2025, 十四五, 2025-01..2025-06 or 2025-01-01..2025-03-31",
+            "如 2025、2021-2025、十四五、2025-01..2025-06",
+            "e.g. 2025, 2021-2025, 十四五 or 2025-01..2025-06",
         ),
         widget=forms.TextInput(attrs={"list": "period-presets", "autocomplete": "off"}),
     )

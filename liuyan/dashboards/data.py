@@ -359,6 +359,16 @@ def _keyed(groups: Mapping[Group, dict[str, int]]) -> dict[Any, dict[str, int]]:
     return {key: counts for (key,), counts in groups.items()}
 
 
+def _by_first(groups: Mapping[Group, dict[str, int]]) -> dict[Any, dict[str, int]]:
+    """Groups of several dimensions added up by their first key."""
+    out: dict[Any, dict[str, int]] = {}
+    for key, counts in groups.items():
+        into = out.setdefault(key[0], _zeros())
+        for name in COUNTERS:
+            into[name] += counts[name]
+    return out
+
+
 def _share_rows(
     groups: Mapping[Any, Counts], names: Mapping[Any, str], unknown: str, drill: Callable[[Any], str]
 ) -> list[ShareRow]:
@@ -515,7 +525,9 @@ def _build(filters: Filters) -> Dashboard:
     boards: list[RankRow] | None = None
     board_options: list[tuple[str, str]] = []
     if answerable(("board",), "留言板排行", "board rankings"):
-        by_board = _keyed(sums(scope, ("board",)))
+        # Asked by board × province and added up here: that picks the board × province summary grain, several
+        # times smaller than board × domain (a board's messages lie in one province, but span every domain).
+        by_board = _by_first(sums(scope, ("board", "province")))
         busiest = _busiest(by_board, BOARD_OPTIONS)
         known = {
             pk: (code, name)

@@ -112,6 +112,9 @@ class Loader:
                     # time); the constraints stay, and the generator writes every referenced row first.
                     cursor.execute("SET session_replication_role = replica")
             else:
+                # As on PostgreSQL: no row-by-row foreign key checks during the load (outside any transaction,
+                # where SQLite allows the switch); `end_large_load` turns them on again.
+                cursor.execute("PRAGMA foreign_keys = OFF")
                 cursor.execute("PRAGMA synchronous = OFF")
                 cursor.execute("PRAGMA cache_size = -1048576")  # 1 GiB page cache while loading
                 cursor.execute("PRAGMA temp_store = MEMORY")
@@ -130,6 +133,7 @@ class Loader:
                 cursor.execute("SET session_replication_role = DEFAULT")
             else:
                 cursor.execute("PRAGMA synchronous = FULL")
+                cursor.execute("PRAGMA foreign_keys = ON")
 
     def _drop_indexes(self) -> list[tuple[str, str]]:
         saved: list[tuple[str, str]] = []

@@ -49,6 +49,8 @@ class Filters:
     region: Region | None = None
     category: Category | None = None
     board: Board | None = None
+    # The whole country's unit ranking groups tens of thousands of units (a second at national scale): asked for.
+    all_units: bool = False
 
     def scope(self) -> Scope:
         return self._scope(self.period)
@@ -65,7 +67,8 @@ class Filters:
         """The scope normalized (dates and ids): equal scopes share cached figures and charts however written."""
         baseline = f"{self.baseline.start}..{self.baseline.end}" if self.baseline else "-"
         ids = (getattr(x, "pk", 0) or 0 for x in (self.region, self.category, self.board))
-        return ":".join([f"{self.period.start}..{self.period.end}", baseline, *map(str, ids)])
+        units = "all-units" if self.all_units else "-"
+        return ":".join([f"{self.period.start}..{self.period.end}", baseline, *map(str, ids), units])
 
     @property
     def narrow(self) -> bool:
@@ -514,7 +517,10 @@ def _build(filters: Filters) -> Dashboard:
         types = _share_rows(_keyed(sums(scope, ("type",))), type_names, bi("未知", "unknown"), lambda _k: "")
 
     units_top = units_low = None
-    if answerable(("unit",), "办理单位排行", "unit rankings"):
+    national = filters.region is None and filters.board is None
+    if national and not filters.all_units:
+        narrowed.append(bi("办理单位排行（选择省份，或点击“显示全国单位排行”）", "unit rankings (choose a province)"))
+    elif answerable(("unit",), "办理单位排行", "unit rankings"):
         units = {k: c for k, c in _keyed(sums(scope, ("unit",))).items() if k != NONE}  # NONE: not dispatched
         top = _busiest(units, TOP)
         low = _lowest_reply_rates(units, TOP, LOW_RATE_MIN_VALID)

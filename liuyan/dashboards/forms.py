@@ -25,7 +25,8 @@ from liuyan.web.forms import PortalForm
 from liuyan.web.i18n import bi, lazy_bi
 
 PREVIOUS, NO_COMPARISON = "previous", "none"
-FILTER_FIELDS = ("period", "compare", "baseline", "region", "category", "board")
+FILTER_FIELDS = ("period", "compare", "baseline", "region", "category", "board", "units")
+ALL_UNITS = "all"
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,7 @@ def read(params: QueryDict, user: User) -> Reading:
     query = urlencode([(name, data[name]) for name in FILTER_FIELDS if data[name]])
     if form.errors or period is None:
         return Reading(form, None, root, region, category, board, query)
-    filters = Filters(period, baseline, region, category, board)
+    filters = Filters(period, baseline, region, category, board, all_units=data["units"] == ALL_UNITS)
     return Reading(form, filters, root, region, category, board, query)
 
 

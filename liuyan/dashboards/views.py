@@ -82,6 +82,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "definitions": CARDS,
         "min_valid": LOW_RATE_MIN_VALID,
         "cache_minutes": CACHE_SECONDS // 60,
+        "all_units_query": forms.with_params(query, units=forms.ALL_UNITS),
     }
     if board is not None and filters is not None and not board.empty:
         context["charts"] = {

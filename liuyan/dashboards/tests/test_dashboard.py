@@ -122,7 +122,7 @@ def test_it_answers_an_unknown_region_with_a_404(figures):
 
 
 def test_it_shows_the_rollup_sums_of_the_scope(figures):
-    html = get(figures).content.decode()
+    html = get(figures, units="all").content.decode()
     now = sums(Scope(dt.date(2025, 1, 1), dt.date(2026, 1, 1)))[()]
     before = sums(Scope(dt.date(2024, 1, 1), dt.date(2025, 1, 1)))[()]
     assert (now["valid"], now["replied"], before["valid"]) == (60, 44, 20)
@@ -153,6 +153,13 @@ def test_it_shows_the_rollup_sums_of_the_scope(figures):
     assert [r[1] for r in table_rows(html, "boards")] == ["A市市长", "B市市长", "西地省省委书记"]
     trend = table_rows(html, "trend")
     assert len(trend) == 12 and trend[2] == ["2025-03", "30", "24", "80.0%"] and trend[0][1] == "0"
+
+
+def test_it_ranks_the_units_of_the_whole_country_only_when_asked(figures):
+    html = get(figures).content.decode()
+    assert 'data-testid="units-national"' in html and 'data-testid="table-units-top"' not in html
+    assert "units=all" in html
+    assert 'data-testid="table-units-top"' in get(figures, region="X01").content.decode()
 
 
 def test_it_drills_down_from_the_country_to_a_province_and_a_domain(figures):

@@ -23,7 +23,7 @@ from typing import Any
 import django
 
 
-def _scan_sql(vendor: str, zone: str) -> str:
+def _scan_sql(vendor: str, zone: str, messages: str, ratings: str) -> str:
     if vendor == "sqlite":
         year = "CAST(strftime('%Y', m.submitted_at, '+8 hours') AS INTEGER)"  # Asia/Shanghai has no DST
     else:
@@ -41,11 +41,11 @@ def _scan_sql(vendor: str, zone: str) -> str:
                SUM(CASE WHEN {valid} AND m.type = 'suggestion' AND m.replied_at IS NOT NULL THEN 1 ELSE 0 END),
                SUM(CASE WHEN {valid} AND m.rated_at IS NOT NULL AND r.satisfaction IS NOT NULL THEN 1 ELSE 0 END),
                SUM(CASE WHEN {valid} AND m.rated_at IS NOT NULL AND r.satisfaction = 'satisfied' THEN 1 ELSE 0 END)
-        FROM messages_message m
+        FROM {messages} m
         LEFT JOIN (
-            SELECT message_id, MAX(id) AS id FROM messages_rating GROUP BY message_id
+            SELECT message_id, MAX(id) AS id FROM {ratings} GROUP BY message_id
         ) latest ON latest.message_id = m.id
-        LEFT JOIN messages_rating r ON r.id = latest.id
+        LEFT JOIN {ratings} r ON r.id = latest.id
         GROUP BY 1, 2, 3
     """
 
@@ -58,11 +58,12 @@ def scan() -> dict[tuple[int, int, int], dict[str, int]]:
     from django.conf import settings
     from django.db import connection
 
+    from liuyan.messages.models import Message, Rating
     from liuyan.rollups import dimensions
 
     out: dict[tuple[int, int, int], dict[str, int]] = defaultdict(lambda: dict.fromkeys(SCANNED, 0))
     with connection.cursor() as cursor:
-        cursor.execute(_scan_sql(connection.vendor, settings.TIME_ZONE))
+        cursor.execute(_scan_sql(connection.vendor, settings.TIME_ZONE, Message._meta.db_table, Rating._meta.db_table))
         for year, region_id, category_id, *counts in cursor.fetchall():
             key = (int(year), dimensions.province_of(region_id or 0), dimensions.domain_of(category_id or 0))
             into = out[key]

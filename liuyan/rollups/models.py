@@ -81,13 +81,15 @@ class Grain(models.IntegerChoices):
     CATEGORY_PROVINCE = 8, "分类 × 省份 category × province (with the domain)"
 
 
-# Which of the summary's dimension columns each grain fills (the rest hold NONE / ""), smallest grains first.
+# Which of the summary's dimension columns each grain fills (the rest hold NONE / "").
 GRAIN_DIMENSIONS: dict[int, tuple[str, ...]] = {
-    Grain.PROVINCE_DOMAIN: ("province", "domain"),
+    # In the order of their usual size at national scale (rows a month), so the first that holds a query's
+    # dimensions is the cheapest: 31 × 5 types, ~100 boards (mostly one province each), 31 × 20 domains, …
     Grain.PROVINCE_TYPE: ("province", "type"),
-    Grain.BOARD_DOMAIN: ("board", "domain"),
     Grain.BOARD_PROVINCE: ("board", "province"),
     Grain.BOARD_TYPE: ("board", "type"),
+    Grain.PROVINCE_DOMAIN: ("province", "domain"),
+    Grain.BOARD_DOMAIN: ("board", "domain"),
     Grain.UNIT_PROVINCE: ("unit", "province"),
     # A city or a category determines its province or domain: keeping both adds no rows, and lets one grain
     # filter by the coarser and group by the finer.

@@ -115,26 +115,33 @@ def _subtree(model: type[Region] | type[Category], node: Region | Category) -> l
     return [node.pk, *model.objects.filter(path__startswith=below).exclude(pk=node.pk).values_list("pk", flat=True)]
 
 
-def _summed(rows: QuerySet[Any], columns: list[str]) -> list[dict[str, Any]]:
-    sums = {f"sum_{name}": Sum(name) for name in COUNTERS}
+def _summed(rows: QuerySet[Any], columns: list[str], counters: Sequence[str]) -> list[dict[str, Any]]:
+    sums = {f"sum_{name}": Sum(name) for name in counters}
+    if not columns:  # one total: `.values()` with no fields would group by every column, row by row
+        return [rows.aggregate(**sums)]
     return list(rows.values(*columns).annotate(**sums).order_by())
 
 
-def _group(rows: list[dict[str, Any]], plans: Sequence[_Plan]) -> dict[Group, dict[str, int]]:
+def _group(rows: list[dict[str, Any]], plans: Sequence[_Plan], counters: Sequence[str]) -> dict[Group, dict[str, int]]:
     out: dict[Group, dict[str, int]] = {}
     for row in rows:
         group = tuple(p.mapping(row[p.column]) if p.mapping else row[p.column] for p in plans)
         into = out.get(group)
         if into is None:
-            out[group] = {name: row[f"sum_{name}"] or 0 for name in COUNTERS}
+            out[group] = {name: row[f"sum_{name}"] or 0 for name in counters}
         else:
-            for name in COUNTERS:
+            for name in counters:
                 into[name] += row[f"sum_{name}"] or 0
     return out
 
 
 def _from_summary(
-    scope: Scope, by: Sequence[str], grain: int, region_level: int, category_level: int | None
+    scope: Scope,
+    by: Sequence[str],
+    grain: int,
+    region_level: int,
+    category_level: int | None,
+    counters: Sequence[str] = COUNTERS,
 ) -> dict[Group, dict[str, int]]:
     rows = Summary.objects.filter(grain=grain, month__gte=scope.start, month__lt=scope.end)
     region = scope.region_filter
@@ -164,10 +171,13 @@ def _from_summary(
     }
     chosen = [plans[name] for name in by]
     columns = sorted({p.column for p in chosen})
-    return _group(_summed(rows, columns) + _pending_summary_rows(scope, grain, columns), chosen)
+    found = _summed(rows, columns, counters) + _pending_summary_rows(scope, grain, columns, counters)
+    return _group(found, chosen, counters)
 
 
-def _pending_summary_rows(scope: Scope, grain: int, columns: list[str]) -> list[dict[str, Any]]:
+def _pending_summary_rows(
+    scope: Scope, grain: int, columns: list[str], counters: Sequence[str]
+) -> list[dict[str, Any]]:
     """The log not folded into the summaries yet, as rows of `grain` shaped like `_summed`'s, filtered the same."""
     pending = upkeep.pending_rows(scope.start, scope.end)
     if not pending:
@@ -195,13 +205,17 @@ def _pending_summary_rows(scope: Scope, grain: int, columns: list[str]) -> list[
             continue
         row["g_year"] = key[1].year
         shaped = {column: row[column] for column in columns}
-        shaped.update({f"sum_{name}": counts[name] for name in COUNTERS})
+        shaped.update({f"sum_{name}": counts[name] for name in counters})
         out.append(shaped)
     return out
 
 
 def _from_daily(
-    scope: Scope, by: Sequence[str], region_level: int, category_level: int | None
+    scope: Scope,
+    by: Sequence[str],
+    region_level: int,
+    category_level: int | None,
+    counters: Sequence[str] = COUNTERS,
 ) -> dict[Group, dict[str, int]]:
     rows = Rollup.objects.filter(day__gte=scope.start, day__lt=scope.end)
     region = scope.region_filter
@@ -227,7 +241,7 @@ def _from_daily(
         "type": _Plan("type"),
     }
     chosen = [plans[name] for name in by]
-    return _group(_summed(rows, sorted({p.column for p in chosen})), chosen)
+    return _group(_summed(rows, sorted({p.column for p in chosen}), counters), chosen, counters)
 
 
 def sums(
@@ -236,17 +250,19 @@ def sums(
     *,
     region_level: int = RegionLevel.PROVINCE,
     category_level: int | None = None,
+    counters: Sequence[str] = COUNTERS,
 ) -> dict[Group, dict[str, int]]:
-    """The counters of `scope`, summed per group of the dimensions `by` (in that order). Groups whose counters
-    are all zero are left out; `by=()` gives the one group `()` (absent too when nothing matched)."""
-    unknown = [name for name in by if name not in DIMENSIONS]
-    if unknown:
-        raise UnknownDimension(", ".join(unknown))
+    """The counters of `scope` (all, or only `counters`: each summed column costs), summed per group of the
+    dimensions `by` (in that order). Groups whose counters are all zero are left out; `by=()` gives the one group
+    `()` (absent too when nothing matched)."""
+    unknown = [name for name in (*by, *counters) if name not in DIMENSIONS and name not in COUNTERS]
+    if unknown or not set(by) <= set(DIMENSIONS) or not set(counters) <= set(COUNTERS):
+        raise UnknownDimension(", ".join(unknown) or "a counter given as a dimension, or the reverse")
     grain = summary_grain(scope, by, region_level, category_level)
     if grain is not None:
-        out = _from_summary(scope, by, grain, region_level, category_level)
+        out = _from_summary(scope, by, grain, region_level, category_level, counters)
     else:
-        out = _from_daily(scope, by, region_level, category_level)
+        out = _from_daily(scope, by, region_level, category_level, counters)
     return {group: counts for group, counts in out.items() if any(counts.values())}
 
 

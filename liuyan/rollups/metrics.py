@@ -149,25 +149,25 @@ def contribution(message: MessageLike, rating: RatingLike | None) -> dict[str, i
     c["suggestions"] = int(suggestion)
     if message.replied_at is not None:
         c["replied"] = 1
-        c["replied_on_time"] = int(message.replied_on_time is True)
+        c["replied_on_time"] = int(bool(message.replied_on_time))
         c["suggestions_replied"] = int(suggestion)
         c["answered_directly"] = int(message.unit_id is None and message.source != Source.IMPORT)
         if message.submitted_at is not None:
             c["reply_hours"] = max(0, int((message.replied_at - message.submitted_at).total_seconds() // 3600))
     if message.state in _CLOSED:
         c["closed"] = 1
-        c["closed_on_time"] = int(message.replied_on_time is True)
+        c["closed_on_time"] = int(bool(message.replied_on_time))
     if message.dispatched_at is not None:
         c["dispatched"] = 1
-        c["signed_on_time"] = int(message.signed_on_time is True)
-        c["contacted_on_time"] = int(message.contacted_on_time is True)
+        c["signed_on_time"] = int(bool(message.signed_on_time))
+        c["contacted_on_time"] = int(bool(message.contacted_on_time))
     if message.rated_at is not None and rating is not None:
         c["rated"] = 1
         c["satisfied"] = int(rating.satisfaction == Satisfaction.SATISFIED)
         c["basically_satisfied"] = int(rating.satisfaction == Satisfaction.BASIC)
         c["unsatisfied"] = int(rating.satisfaction == Satisfaction.UNSATISFIED)
         c["resolution_answered"] = int(rating.resolved is not None)
-        c["resolved"] = int(rating.resolved is True)
+        c["resolved"] = int(bool(rating.resolved))
     c["returns"] = message.return_count
     c["transfers"] = message.transfer_count
     c["reopened"] = int(message.reopen_count > 0)

@@ -7,13 +7,14 @@ time in a replayer.
 
 The messages are read one local month of submission at a time, in plain SQL: a month's keys never recur in
 another month (the key starts with the day), so each month's daily rows are written and forgotten before the
-next is read, and memory stays bounded however many messages there are. The monthly summaries are summed from
-the daily rows as they go by (a few hundred thousand keys at most), and the log of deltas not folded into them
-is emptied in the same transaction.
+next is read, and memory stays bounded however many messages there are. Each month's summaries are then summed from its
+daily rows by the database (INSERT … SELECT … GROUP BY, through temporary tables of the regions' and categories'
+ancestors), and the log of deltas not folded into them is emptied in the same transaction.
 """
 
 import datetime as dt
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -25,7 +26,7 @@ from django.db.models import Q
 
 from liuyan.messages.models import Message, Rating
 from liuyan.rollups.metrics import COUNTERS, contribution
-from liuyan.rollups.models import KEY_FIELDS, SUMMARY_KEY_FIELDS, PendingDelta, Rollup, Summary
+from liuyan.rollups.models import GRAIN_DIMENSIONS, KEY_FIELDS, SUMMARY_KEY_FIELDS, PendingDelta, Rollup, Summary
 from liuyan.rollups.upkeep import FIELDS as _FIELDS
 from liuyan.rollups.upkeep import Key, SummaryKey, aware, key_of, pending_rows, summarize
 
@@ -64,9 +65,6 @@ def _month_sql() -> tuple[str, str]:
     )
 
 
-_BOOLEANS = ("replied_on_time", "signed_on_time", "contacted_on_time")
-
-
 def _month_rows(start: dt.datetime, end: dt.datetime) -> tuple[Rows, int]:
     """The daily rows of the messages submitted in [start, end), and how many messages they hold."""
     select_messages, select_ratings = _month_sql()
@@ -88,10 +86,6 @@ def _month_rows(start: dt.datetime, end: dt.datetime) -> tuple[Rows, int]:
                 m.submitted_at = aware(m.submitted_at)
                 if m.replied_at is not None:
                     m.replied_at = aware(m.replied_at)
-                for name in _BOOLEANS:  # SQLite answers 0/1
-                    value = getattr(m, name)
-                    if value is not None:
-                        setattr(m, name, bool(value))
                 counts = contribution(m, ratings.get(m.id))
                 into = out.get(key := key_of(m))
                 if into is None:
@@ -102,10 +96,10 @@ def _month_rows(start: dt.datetime, end: dt.datetime) -> tuple[Rows, int]:
     return out, count
 
 
-def _chunks(on_batch: Callable[[int], object] | None) -> Iterator[Rows]:
+def _chunks(on_batch: Callable[[int], object] | None) -> Iterator[tuple[dt.date, dt.date, Rows]]:
     for start, end in _months():
         rows, count = _month_rows(start, end)
-        yield rows
+        yield start.date(), end.date(), rows
         if on_batch is not None and count:
             on_batch(count)
 
@@ -113,7 +107,7 @@ def _chunks(on_batch: Callable[[int], object] | None) -> Iterator[Rows]:
 def compute(*, on_batch: Callable[[int], object] | None = None) -> Rows:
     """Every key's counters, summed over the messages' contributions (all in memory: for tests and small sites)."""
     out: Rows = {}
-    for rows in _chunks(on_batch):
+    for _start, _end, rows in _chunks(on_batch):
         out.update(rows)
     return out
 
@@ -129,7 +123,7 @@ def _insert(table: str, key_fields: tuple[str, ...], rows: dict[Any, dict[str, i
 
 
 def rebuild(*, on_batch: Callable[[int], object] | None = None) -> int:
-    """Replace both tables with a recomputation, in one transaction. Actions running meanwhile wait for it
+    """Replace the tables with a recomputation, in one transaction. Actions running meanwhile wait for it
     (PostgreSQL: the tables are locked against writes first; SQLite: the delete takes the database's write lock)
     and then apply their deltas on top, so nothing is counted twice or lost. Returns the number of daily rows."""
     written = 0
@@ -141,13 +135,86 @@ def rebuild(*, on_batch: Callable[[int], object] | None = None) -> int:
         Rollup.objects.all().delete()
         Summary.objects.all().delete()
         PendingDelta.objects.all().delete()  # the recomputation includes what the log holds
-        summaries: dict[SummaryKey, dict[str, int]] = {}
-        for rows in _chunks(on_batch):
-            _insert(Rollup._meta.db_table, KEY_FIELDS, rows)
-            written += len(rows)
-            _add_into(summaries, summarize(rows))
-        _insert(Summary._meta.db_table, SUMMARY_KEY_FIELDS, summaries)
+        with _ancestor_maps():
+            for start, end, rows in _chunks(on_batch):
+                _insert(Rollup._meta.db_table, KEY_FIELDS, rows)
+                written += len(rows)
+                _summarize_in_sql(start, end)
     return written
+
+
+_REGION_MAP, _CATEGORY_MAP = "liuyan_rebuild_region_map", "liuyan_rebuild_category_map"
+
+
+@contextmanager
+def _ancestor_maps() -> Iterator[None]:
+    """Temporary tables of every region's province and city and every category's domain, as `dimensions` has
+    them, so that the database can sum the daily rows into the summaries itself (no counter is defined here:
+    the summaries only add up daily rows)."""
+    from liuyan.geo.models import RegionLevel
+    from liuyan.rollups import dimensions
+
+    dimensions.forget_cache()
+    regions = [
+        (pk, dimensions.province_of(pk), dimensions.region_at(pk, RegionLevel.CITY))
+        for pk in dimensions.regions().nodes
+    ]
+    categories = [(pk, dimensions.domain_of(pk)) for pk in dimensions.categories().nodes]
+    with connection.cursor() as cursor:
+        for table in (_REGION_MAP, _CATEGORY_MAP):
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {_REGION_MAP} (id INTEGER PRIMARY KEY, province INTEGER, city INTEGER)")
+        cursor.execute(f"CREATE TEMPORARY TABLE {_CATEGORY_MAP} (id INTEGER PRIMARY KEY, domain INTEGER)")
+        cursor.executemany(f"INSERT INTO {_REGION_MAP} VALUES (%s, %s, %s)", regions)
+        cursor.executemany(f"INSERT INTO {_CATEGORY_MAP} VALUES (%s, %s)", categories)
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for table in (_REGION_MAP, _CATEGORY_MAP):
+                cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _summary_sql() -> list[tuple[int, str]]:
+    q = connection.ops.quote_name
+    month = (
+        "date(r.day, 'start of month')" if connection.vendor == "sqlite" else "CAST(date_trunc('month', r.day) AS date)"
+    )
+    source = {
+        "province": "COALESCE(g.province, 0)",
+        "city": "COALESCE(g.city, 0)",
+        "domain": "COALESCE(c.domain, 0)",
+        "category": "r.category_id",
+        "board": "r.board_id",
+        "unit": "r.unit_id",
+    }
+    columns = ", ".join(q(c) for c in (*SUMMARY_KEY_FIELDS, *COUNTERS))
+    sums = ", ".join(f"SUM(r.{q(name)})" for name in COUNTERS)
+    statements = []
+    for grain, kept in GRAIN_DIMENSIONS.items():
+        ids = [
+            source[name] if name in kept else "0"
+            for name in ("province", "city", "domain", "category", "board", "unit")
+        ]
+        type_ = "r.type" if "type" in kept else "''"
+        statements.append(
+            (
+                grain,
+                f"INSERT INTO {q(Summary._meta.db_table)} ({columns}) "
+                f"SELECT {grain}, {month}, {', '.join(ids)}, {type_}, {sums} "
+                f"FROM {q(Rollup._meta.db_table)} r "
+                f"LEFT JOIN {_REGION_MAP} g ON g.id = r.region_id LEFT JOIN {_CATEGORY_MAP} c ON c.id = r.category_id "
+                f"WHERE r.day >= %s AND r.day < %s GROUP BY 2, 3, 4, 5, 6, 7, 8, 9",
+            )
+        )
+    return statements
+
+
+def _summarize_in_sql(start: dt.date, end: dt.date) -> None:
+    """The summaries of the month [start, end) from its daily rows, one INSERT … SELECT … GROUP BY a grain."""
+    with connection.cursor() as cursor:
+        for _grain, sql in _summary_sql():
+            cursor.execute(sql, [start, end])
 
 
 def _add_into(into: dict[Any, dict[str, int]], rows: dict[Any, dict[str, int]]) -> None:

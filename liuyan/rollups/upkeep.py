@@ -66,8 +66,9 @@ def aware(moment: Any) -> dt.datetime:
 
 
 def key_of(message: Any) -> Key:
+    # The platform's time zone, not the one a request may have activated: a day is the same day for everyone.
     return (
-        timezone.localtime(message.submitted_at).date(),
+        message.submitted_at.astimezone(timezone.get_default_timezone()).date(),
         message.region_id or NONE,
         message.board_id,
         message.unit_id or NONE,

@@ -41,45 +41,47 @@ class _Tree:
         return answer
 
 
-_regions: _Tree | None = None
-_categories: _Tree | None = None
+class _Cached:
+    """One tree, read on first use and read again when asked about an id it does not hold."""
+
+    def __init__(self, model: type[Region] | type[Category]) -> None:
+        self.model = model
+        self.tree: _Tree | None = None
+
+    def load(self) -> _Tree:
+        rows = self.model.objects.values_list("pk", "parent_id", "level")
+        self.tree = _Tree({pk: (parent, level) for pk, parent, level in rows})
+        return self.tree
+
+    def get(self) -> _Tree:
+        return self.tree if self.tree is not None else self.load()
+
+    def ancestor_at(self, node_id: int, level: int) -> int:
+        if node_id == NONE:
+            return NONE
+        tree = self.get()
+        if node_id not in tree.nodes:
+            tree = self.load()
+            if node_id not in tree.nodes:
+                return NONE
+        return tree.ancestor_at(node_id, level)
 
 
-def _load_regions() -> _Tree:
-    return _Tree({pk: (parent, level) for pk, parent, level in Region.objects.values_list("pk", "parent_id", "level")})
-
-
-def _load_categories() -> _Tree:
-    return _Tree(
-        {pk: (parent, level) for pk, parent, level in Category.objects.values_list("pk", "parent_id", "level")}
-    )
+_regions = _Cached(Region)
+_categories = _Cached(Category)
 
 
 def regions() -> _Tree:
-    global _regions
-    if _regions is None:
-        _regions = _load_regions()
-    return _regions
+    return _regions.get()
 
 
 def categories() -> _Tree:
-    global _categories
-    if _categories is None:
-        _categories = _load_categories()
-    return _categories
+    return _categories.get()
 
 
 def region_at(region_id: int, level: int) -> int:
     """The region's ancestor at `level` (RegionLevel), NONE for no region or one above that level."""
-    global _regions
-    if region_id == NONE:
-        return NONE
-    tree = regions()
-    if region_id not in tree.nodes:
-        tree = _regions = _load_regions()
-        if region_id not in tree.nodes:
-            return NONE
-    return tree.ancestor_at(region_id, level)
+    return _regions.ancestor_at(region_id, level)
 
 
 def province_of(region_id: int) -> int:
@@ -88,15 +90,7 @@ def province_of(region_id: int) -> int:
 
 def category_at(category_id: int, level: int) -> int:
     """The category's ancestor at `level` (1: its 领域 domain), NONE for none or one above that level."""
-    global _categories
-    if category_id == NONE:
-        return NONE
-    tree = categories()
-    if category_id not in tree.nodes:
-        tree = _categories = _load_categories()
-        if category_id not in tree.nodes:
-            return NONE
-    return tree.ancestor_at(category_id, level)
+    return _categories.ancestor_at(category_id, level)
 
 
 def domain_of(category_id: int) -> int:
@@ -106,5 +100,4 @@ def domain_of(category_id: int) -> int:
 
 def forget_cache() -> None:
     """Drop both maps (tests: a rolled-back transaction may leave ids that now name other nodes)."""
-    global _regions, _categories
-    _regions = _categories = None
+    _regions.tree = _categories.tree = None

@@ -255,9 +255,9 @@ def sums(
     """The counters of `scope` (all, or only `counters`: each summed column costs), summed per group of the
     dimensions `by` (in that order). Groups whose counters are all zero are left out; `by=()` gives the one group
     `()` (absent too when nothing matched)."""
-    unknown = [name for name in (*by, *counters) if name not in DIMENSIONS and name not in COUNTERS]
-    if unknown or not set(by) <= set(DIMENSIONS) or not set(counters) <= set(COUNTERS):
-        raise UnknownDimension(", ".join(unknown) or "a counter given as a dimension, or the reverse")
+    unknown = [n for n in by if n not in DIMENSIONS] + [n for n in counters if n not in COUNTERS]
+    if unknown:
+        raise UnknownDimension(", ".join(unknown))
     grain = summary_grain(scope, by, region_level, category_level)
     if grain is not None:
         out = _from_summary(scope, by, grain, region_level, category_level, counters)

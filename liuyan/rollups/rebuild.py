@@ -175,7 +175,7 @@ def _ancestor_maps() -> Iterator[None]:
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def _summary_sql() -> list[tuple[int, str]]:
+def _summary_sql() -> list[str]:
     q = connection.ops.quote_name
     month = (
         "date(r.day, 'start of month')" if connection.vendor == "sqlite" else "CAST(date_trunc('month', r.day) AS date)"
@@ -198,14 +198,11 @@ def _summary_sql() -> list[tuple[int, str]]:
         ]
         type_ = "r.type" if "type" in kept else "''"
         statements.append(
-            (
-                grain,
-                f"INSERT INTO {q(Summary._meta.db_table)} ({columns}) "
-                f"SELECT {grain}, {month}, {', '.join(ids)}, {type_}, {sums} "
-                f"FROM {q(Rollup._meta.db_table)} r "
-                f"LEFT JOIN {_REGION_MAP} g ON g.id = r.region_id LEFT JOIN {_CATEGORY_MAP} c ON c.id = r.category_id "
-                f"WHERE r.day >= %s AND r.day < %s GROUP BY 2, 3, 4, 5, 6, 7, 8, 9",
-            )
+            f"INSERT INTO {q(Summary._meta.db_table)} ({columns}) "
+            f"SELECT {grain}, {month}, {', '.join(ids)}, {type_}, {sums} "
+            f"FROM {q(Rollup._meta.db_table)} r "
+            f"LEFT JOIN {_REGION_MAP} g ON g.id = r.region_id LEFT JOIN {_CATEGORY_MAP} c ON c.id = r.category_id "
+            f"WHERE r.day >= %s AND r.day < %s GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
         )
     return statements
 
@@ -213,7 +210,7 @@ def _summary_sql() -> list[tuple[int, str]]:
 def _summarize_in_sql(start: dt.date, end: dt.date) -> None:
     """The summaries of the month [start, end) from its daily rows, one INSERT … SELECT … GROUP BY a grain."""
     with connection.cursor() as cursor:
-        for _grain, sql in _summary_sql():
+        for sql in _summary_sql():
             cursor.execute(sql, [start, end])
 
 

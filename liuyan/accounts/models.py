@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+import string
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
@@ -79,6 +80,18 @@ class User(AbstractUser):
         return self.nickname or self.get_full_name() or self.username
 
 
+_TOKEN_ALPHABET = string.ascii_letters + string.digits
+
+
+def new_token_key() -> str:
+    """A fresh API key: `ly_` and 40 letters or digits (about 238 random bits).
+
+    No punctuation: a prefix starting with "-" would read as an option to `liuyan token revoke`, and a key of
+    letters and digits is selected whole by a double click.
+    """
+    return "ly_" + "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(40))
+
+
 def _hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
@@ -99,7 +112,7 @@ class ApiToken(models.Model):
 
     @classmethod
     def issue(cls, user: User, name: str) -> tuple["ApiToken", str]:
-        raw = "ly_" + secrets.token_urlsafe(30)
+        raw = new_token_key()
         token = cls.objects.create(user=user, name=name, prefix=raw[3:11], key_hash=_hash_token(raw))
         return token, raw
 

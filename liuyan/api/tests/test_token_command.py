@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from liuyan.accounts.models import ApiToken
+from liuyan.accounts.models import ApiToken, new_token_key
 from liuyan.api.tests.conftest import Api
 
 
@@ -47,3 +47,9 @@ def test_it_refuses_unknown_users_and_tokens(world):
         run("create", "nobody", "--name", "x")
     with pytest.raises(CommandError):
         run("revoke", "zzzzzzzz")
+
+
+def test_it_issues_keys_whose_prefix_never_reads_as_an_option():
+    keys = [new_token_key() for _ in range(2000)]
+    assert all(key.startswith("ly_") and key[3:].isalnum() and key.isascii() and len(key) == 43 for key in keys)
+    assert len(set(keys)) == len(keys)

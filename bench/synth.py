@@ -1,4 +1,4 @@
-"""`python -m bench synth --db sqlite|postgres [--scale F] [--seed N]`: time the national synthetic data set.
+"""`python -m bench synth --db sqlite|postgres [--scale F] [--seed N] [--workers N]`: time the national synthetic data set.
 
 Builds it from nothing each run: SQLite `bench/results/synth-SCALE.sqlite3` (git-ignored), or the PostgreSQL
 database `liuyan_synth` (`liuyan_synth_SCALE` below full size) on LIUYAN_BENCH_PG, dropped and created again. Then
@@ -9,6 +9,7 @@ size, peak memory, and every figure beside its target.
 
 import argparse
 import json
+import os
 import resource
 import sys
 import time
@@ -50,7 +51,7 @@ def _size(kind: str, where: str) -> int:
     return int(row[0]) if row else 0
 
 
-def run(kind: str, scale: float, seed: int) -> dict[str, Any]:
+def run(kind: str, scale: float, seed: int, workers: int | None = None) -> dict[str, Any]:
     url, where = _names(kind, scale)
     _fresh(kind, where)
     setup_django(url)
@@ -72,7 +73,7 @@ def run(kind: str, scale: float, seed: int) -> dict[str, Any]:
         if done[0] // 250_000 != (done[0] - n) // 250_000:
             phase(f"{done[0]:,} messages")
 
-    result = national.generate(seed=seed, scale=scale, on_rows=rows, on_phase=phase)
+    result = national.generate(seed=seed, scale=scale, on_rows=rows, on_phase=phase, workers=workers)
     measure_began = time.monotonic()
     measured = figures.measured()
     return {
@@ -80,6 +81,8 @@ def run(kind: str, scale: float, seed: int) -> dict[str, Any]:
         "where": where,
         "scale": scale,
         "seed": seed,
+        "workers": workers,
+        "cpus": os.cpu_count(),
         "messages": result.messages,
         "rows": result.rows,
         "states": result.states,
@@ -97,6 +100,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full ≈ 5.5 M messages (1.0)")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--workers", type=int, default=None, help="processes composing rows (default: the CPUs)")
     args = parser.parse_args(argv)
-    json.dump(run(args.db, args.scale, args.seed), sys.stdout, ensure_ascii=False, indent=2, default=str)
+    json.dump(run(args.db, args.scale, args.seed, args.workers), sys.stdout, ensure_ascii=False, indent=2, default=str)
     sys.stdout.write("\n")

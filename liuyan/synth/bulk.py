@@ -8,6 +8,7 @@ migrated; unique indexes and constraints stay in place throughout.
 """
 
 import json
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -118,6 +119,8 @@ class Loader:
                 cursor.execute("PRAGMA synchronous = OFF")
                 cursor.execute("PRAGMA cache_size = -1048576")  # 1 GiB page cache while loading
                 cursor.execute("PRAGMA temp_store = MEMORY")
+                # Helper threads for the sorts of CREATE INDEX at the end (SQLite's default is none).
+                cursor.execute(f"PRAGMA threads = {min(os.cpu_count() or 1, 8)}")
         self.saved_indexes = self._drop_indexes()
 
     def end_large_load(self, on_index: Callable[[str, float], object] | None = None) -> None:

@@ -11,19 +11,23 @@ rating. How many messages each year × province × domain gets and what became o
 exact quota; randomness (seeded) decides only what no calibrated figure reads: texts, times, counties, boards,
 durations. The same seed and scale give the same rows.
 
-Rows go in by `liuyan.synth.bulk` (executemany / COPY), a year at a time in id = submission order. Afterwards the
+Rows are composed in batches that depend on nothing but (seed, scale, year, position), so worker processes compose
+them while this one writes them by `liuyan.synth.bulk` (executemany / COPY), in id = submission order. Afterwards the
 rollups are rebuilt (`liuyan.rollups.rebuild.rebuild`), so the dashboards and the period report see the data. The
 search index is left to `liuyan search rebuild` (inserting messages fires no index trigger: the index is written
 by the actions, and its own rebuild command is the bulk path), unless `search=True`.
 """
 
 import bisect
+import collections
 import datetime as dt
 import itertools
 import json
+import multiprocessing
+import os
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -423,8 +427,11 @@ class Spec:
 
 
 @dataclass
-class Counts:
-    rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLES, 0))
+class Batch:
+    """One batch's rows by table, how many messages it holds, and their final states."""
+
+    rows: dict[str, list[tuple[Any, ...]]]
+    messages: int
     states: dict[str, int] = field(default_factory=dict)
 
 
@@ -437,12 +444,18 @@ class Generator:
         self.seed = seed
         self.when = utc_text(postgres)
         self.as_of = int(dt.datetime.fromisoformat(cal.AS_OF).timestamp())
-        self.next_id = {"message": 0, "reply": 0, "rating": 0}
-        self.counts = Counts()
         self.pools: dict[tuple[int, int, int, bool], list[tuple[Any, ...]]] = {}
         self.reject_pools: dict[tuple[int, str], list[tuple[str, str, str]]] = {}
-        self.last_valid: dict[int, int] = {}
         self.hours = list(itertools.accumulate(ARRIVAL_HOURS))
+        # The year's first message id: the plan fixes how many messages every year has.
+        self.first_id: dict[int, int] = {}
+        total = 0
+        for year in cal.YEARS:
+            self.first_id[year] = total + 1
+            total += sum(cell.valid for _p, _d, cell in plan.year_cells(year))
+            total += sum(plan.invalid.get((year, p), 0) for p in range(len(PROVINCES)))
+        self.total = total
+        self._specs: tuple[int, list[Spec]] | None = None
 
     # -- the year's specs ---------------------------------------------------------------------------------------
 
@@ -492,7 +505,10 @@ class Generator:
         key = (p, city, d, suggestion)
         pool = self.pools.get(key)
         if pool is None:
-            pool = self.pools[key] = [self._compose(rng, p, city, d, suggestion) for _ in range(6)]
+            # Seeded by the pool's own key, not the batch's: a batch's rows must not depend on which batches the
+            # same process wrote before it.
+            own = random.Random(f"{self.seed}:texts:{key}")
+            pool = self.pools[key] = [self._compose(own, p, city, d, suggestion) for _ in range(6)]
         return pool[_index(rng, len(pool))]
 
     def _slots(self, rng: random.Random, p: int, city: int) -> dict[str, str]:
@@ -526,29 +542,39 @@ class Generator:
         pool = self.reject_pools.get((p, code))
         if pool is None:
             pool = self.reject_pools[(p, code)] = []
+            own = random.Random(f"{self.seed}:rejected:{p}:{code}")
             for _ in range(4):
-                text, texts = corpus.compose_rejected(rng, code, self._slots(rng, p, 0))
+                text, texts = corpus.compose_rejected(own, code, self._slots(own, p, 0))
                 pool.append((texts.title, texts.body, corpus.fill(text.reason, {**texts.slots, "number": "此前留言"})))
         return pool[_index(rng, len(pool))]
 
     # -- rows -----------------------------------------------------------------------------------------------------
 
-    def batches(self, year: int, size: int) -> Any:
-        specs = self.specs(year)
-        for start in range(0, len(specs), size):
-            rng = random.Random(f"{self.seed}:{year}:{start}")
-            rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in TABLES}
-            for spec in specs[start : start + size]:
-                self._message(rows, spec, rng)
-            for name, table_rows in rows.items():
-                self.counts.rows[name] += len(table_rows)
-            yield rows, len(specs[start : start + size])
+    def year_size(self, year: int) -> int:
+        following = self.first_id.get(year + 1, self.total + 1)
+        return following - self.first_id[year]
 
-    def _message(self, rows: dict[str, list[tuple[Any, ...]]], s: Spec, rng: random.Random) -> None:
-        w, c, when = self.w, self.w.calendar, self.when
+    def batch(self, year: int, start: int, size: int) -> "Batch":
+        """The rows of the year's messages `start` … `start + size - 1` (in submission order).
+
+        A pure function of (seed, scale, year, start, size): its random stream is its own, message ids follow from
+        the plan, a reply and a rating take their message's id (one of each at most), and a duplicate points back
+        only within the batch. So batches can be written by several processes and still give the same rows.
+        """
+        if self._specs is None or self._specs[0] != year:
+            self._specs = (year, self.specs(year))
+        specs = self._specs[1][start : start + size]
+        rng = random.Random(f"{self.seed}:{year}:{start}")
+        out = Batch(rows={name: [] for name in TABLES}, messages=len(specs))
+        last_valid: dict[int, int] = {}
+        first = self.first_id[year] + start
+        for i, spec in enumerate(specs):
+            self._message(out, spec, rng, first + i, last_valid)
+        return out
+
+    def _message(self, out: "Batch", s: Spec, rng: random.Random, mid: int, last_valid: dict[int, int]) -> None:
+        w, c, when, rows = self.w, self.w.calendar, self.when, out.rows
         province = w.provinces[s.province]
-        self.next_id["message"] += 1
-        mid = self.next_id["message"]
         region, city = province.places[_index(rng, len(province.places))]
         events: list[tuple[Any, ...]] = []
 
@@ -578,7 +604,7 @@ class Generator:
         if s.reject:
             title, body, reason = self._reject_texts(rng, s.province, s.reject)
             category = w.topics[s.domain].plain[0][0]
-            duplicate = self.last_valid.get(s.province) if s.reject == "duplicate" else None
+            duplicate = last_valid.get(s.province) if s.reject == "duplicate" else None
             code_ = s.reject if s.reject != "duplicate" or duplicate else "out_of_scope"
             ev("reject", reviewer, "reviewer", t, "under_review", "rejected", reason, f'{{"reason_code":"{code_}"}}')
             m.update(state="rejected", reject_reason=code_, duplicate_of_id=duplicate, closed_at=t, type="complaint")
@@ -591,7 +617,7 @@ class Generator:
             title, body, category, types, core, regulations = self._texts(rng, s.province, city, s.domain, s.suggestion)
             kind = types[0] if len(types) == 1 or rng.random() < 0.7 else rng.choice(types[1:])
             m["type"] = kind
-            self.last_valid[s.province] = mid
+            last_valid[s.province] = mid
             unit = province.units[s.domain]
             if s.board == 0:
                 roll = rng.random()
@@ -604,7 +630,7 @@ class Generator:
                 board = province.governor if s.board == 3 else province.secretary
             ev("accept", reviewer, "reviewer", t, "under_review", "accepted", "", "{}")
             m.update(accepted_at=t, state="accepted")
-            self._handle(rows, ev, m, s, rng, t, unit, dispatcher, supervisor, kind, core, regulations, nickname)
+            self._handle(rows, ev, m, s, rng, mid, t, unit, dispatcher, supervisor, kind, core, regulations, nickname)
         m.update(
             id=mid,
             number=number,
@@ -638,7 +664,7 @@ class Generator:
             m[name] = when(m[name])
         rows["message"].append(tuple(m[col] for col in MESSAGE_COLUMNS))
         rows["event"].extend(events)
-        self.counts.states[m["state"]] = self.counts.states.get(m["state"], 0) + 1
+        out.states[m["state"]] = out.states.get(m["state"], 0) + 1
 
     def _handle(
         self,
@@ -647,6 +673,7 @@ class Generator:
         m: dict[str, Any],
         s: Spec,
         rng: random.Random,
+        mid: int,
         t: int,
         unit: UnitRef,
         dispatcher: int,
@@ -658,7 +685,7 @@ class Generator:
     ) -> None:
         """From acceptance on: dispatch, sign, contact, reply, rating and closing; or the ladder of an unanswered
         message."""
-        c, when, mid = self.w.calendar, self.when, self.next_id["message"]
+        c, when = self.w.calendar, self.when
         if s.board == 2:
             t += _below(rng, 36, 720)
             data = unit.dispatch_data[:-1] + f',"confidence":{rng.uniform(0.97, 1.0):.3f}}}'
@@ -701,8 +728,7 @@ class Generator:
         t = c.office(max(t + HOUR, dispatched + int(share * (due - dispatched))), rng)
         # Every planned reply is published by the data set's date (the plan counts it).
         t = min(t, self.as_of - _below(rng, 2 * DAY, 5 * DAY))
-        self.next_id["reply"] += 1
-        reply = self.next_id["reply"]
+        reply = mid
         ev("submit_reply", unit.handler, "handler", t, "in_progress", "reply_review", "", f'{{"reply":{reply}}}')
         drafted = t
         t = min(c.office(t + _below(rng, 1_000, 86_400), rng), self.as_of - _below(rng, HOUR, DAY))
@@ -736,8 +762,7 @@ class Generator:
             # Every planned rating is given by the data set's date (the plan counts it).
             t = min(c.citizen(t + _below(rng, HOUR, 10 * DAY), rng), self.as_of - _below(rng, 60, HOUR))
             t = max(t, replied + 60)
-            self.next_id["rating"] += 1
-            rating = self.next_id["rating"]
+            rating = mid
             resolved = None if rng.random() < 0.2 else satisfaction != "unsatisfied"
             reason = _pick(rng, corpus.RATING_REASONS[satisfaction])
             data = json.dumps({"satisfaction": satisfaction, "resolved": resolved, "rating": rating})
@@ -836,6 +861,40 @@ def check_request(dataset: str, scale: float) -> None:
         )
 
 
+_COMPOSER: Generator | None = None  # the generator a forked worker composes batches with
+
+
+def _compose_batch(task: tuple[int, int, int]) -> Batch:
+    assert _COMPOSER is not None
+    return _COMPOSER.batch(*task)
+
+
+def _composed(generator: Generator, tasks: list[tuple[int, int, int]], workers: int) -> Iterator[Batch]:
+    """The tasks' batches in order: composed here, or by `workers` forked processes a few batches ahead of the
+    writer (bounded, so a slow database never piles composed rows up in memory)."""
+    global _COMPOSER
+    if workers < 1:
+        for task in tasks:
+            yield generator.batch(*task)
+        return
+    # Forked, the workers inherit the generator and its reference tables; they never touch the database.
+    _COMPOSER = generator
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            pending: collections.deque[Any] = collections.deque()
+            queue = iter(tasks)
+            for task in itertools.islice(queue, 2 * workers):
+                pending.append(pool.apply_async(_compose_batch, (task,)))
+            while pending:
+                out: Batch = pending.popleft().get()
+                following = next(queue, None)
+                if following is not None:
+                    pending.append(pool.apply_async(_compose_batch, (following,)))
+                yield out
+    finally:
+        _COMPOSER = None
+
+
 def generate(
     *,
     seed: int,
@@ -846,8 +905,13 @@ def generate(
     on_phase: Callable[[str], object] | None = None,
     rollups: bool = True,
     search: bool = False,
+    workers: int | None = None,
 ) -> Result:
-    """Write the data set into the (empty) database; returns what was written and how long each phase took."""
+    """Write the data set into the (empty) database; returns what was written and how long each phase took.
+
+    `workers` processes compose the rows while this one writes them (default: one per CPU for a large load, none
+    below it); the rows are the same for any number of workers.
+    """
     check_request(dataset, scale)
     seconds: dict[str, float] = {}
     began = time.monotonic()
@@ -863,14 +927,22 @@ def generate(
     if large:
         loader.begin_large_load()
     generator = Generator(world, plan, seed, postgres=loader.postgres)
+    if workers is None:
+        workers = (os.cpu_count() or 1) if large else 0
     phase = time.monotonic()
     say("留言 / messages")
-    for year in cal.YEARS:
-        for rows, n in generator.batches(year, batch):
-            with transaction.atomic():
-                loader.write(rows)
-            if on_rows is not None:
-                on_rows(n)
+    rows: dict[str, int] = dict.fromkeys(TABLES, 0)
+    states: dict[str, int] = {}
+    tasks = [(year, start, batch) for year in cal.YEARS for start in range(0, generator.year_size(year), batch)]
+    for out in _composed(generator, tasks, workers):
+        with transaction.atomic():
+            loader.write(out.rows)
+        for name, table_rows in out.rows.items():
+            rows[name] += len(table_rows)
+        for state, n in out.states.items():
+            states[state] = states.get(state, 0) + n
+        if on_rows is not None:
+            on_rows(out.messages)
     seconds["rows_s"] = time.monotonic() - phase
     phase = time.monotonic()
     if large:
@@ -893,7 +965,7 @@ def generate(
         rebuild_search()
         seconds["search_s"] = time.monotonic() - phase
     seconds["total_s"] = time.monotonic() - began
-    result = Result(generator.next_id["message"], dict(generator.counts.rows), dict(generator.counts.states), seconds)
+    result = Result(generator.total, rows, states, seconds)
     run.finished_at = timezone.now()
     run.messages = result.messages
     run.details = {

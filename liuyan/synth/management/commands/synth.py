@@ -1,4 +1,4 @@
-"""`liuyan synth national --seed N [--scale F] [--batch N]`: write the calibrated national data set."""
+"""`liuyan synth national --seed N [--scale F] [--batch N] [--workers N]`: write the calibrated national data set."""
 
 import sys
 from argparse import ArgumentParser, ArgumentTypeError
@@ -19,6 +19,16 @@ def _number(value: str) -> float:
         raise ArgumentTypeError(f"应为数字 / must be a number, not {value!r}") from None
 
 
+def _count(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ArgumentTypeError(f"应为非负整数 / must be a whole number ≥ 0, not {value!r}")
+    return number
+
+
 class Command(LiuyanCommand):
     help = (
         "生成合成数据集 / write a synthetic data set. national: 2016–2025, 31 个省份, 约 550 万条留言及其办理过程，"
@@ -36,6 +46,13 @@ class Command(LiuyanCommand):
             type=_positive,
             default=national.DEFAULT_BATCH,
             help=f"每批（每个事务）留言数 / messages per batch and transaction ({national.DEFAULT_BATCH})",
+        )
+        parser.add_argument(
+            "--workers",
+            type=_count,
+            default=None,
+            help="生成留言的进程数（默认：大规模时每个 CPU 一个）/ processes composing rows (default: one per CPU for a "
+            "large load, 0 = in this process)",
         )
         parser.add_argument("--search", action="store_true", help="同时建立全文检索索引 / also build the search index")
         parser.add_argument("--no-progress", action="store_true", help="不显示进度条 / no progress bar")
@@ -60,6 +77,7 @@ class Command(LiuyanCommand):
                 on_rows=bar.update,
                 on_phase=lambda text: bar.set_description_str(text),
                 search=options["search"],
+                workers=options["workers"],
             )
         seconds = result.seconds
         lines = [

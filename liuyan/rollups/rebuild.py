@@ -12,7 +12,11 @@ daily rows by the database (INSERT … SELECT … GROUP BY, through temporary ta
 ancestors), and the log of deltas not folded into them is emptied in the same transaction.
 """
 
+import collections
 import datetime as dt
+import itertools
+import multiprocessing
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +35,7 @@ from liuyan.rollups.upkeep import FIELDS as _FIELDS
 from liuyan.rollups.upkeep import Key, SummaryKey, aware, key_of, pending_rows, summarize
 
 INSERT_BATCH = 5_000
+PARALLEL_FROM = 200_000  # messages from which `rebuild` computes months in worker processes
 Rows = dict[Key, dict[str, int]]
 
 
@@ -96,12 +101,63 @@ def _month_rows(start: dt.datetime, end: dt.datetime) -> tuple[Rows, int]:
     return out, count
 
 
-def _chunks(on_batch: Callable[[int], object] | None) -> Iterator[tuple[dt.date, dt.date, Rows]]:
-    for start, end in _months():
-        rows, count = _month_rows(start, end)
+def _month_rows_apart(month: tuple[dt.datetime, dt.datetime]) -> tuple[Rows, int]:
+    """`_month_rows` in a worker process, on a connection of its own (closed again: one per month is cheap)."""
+    try:
+        return _month_rows(*month)
+    finally:
+        connection.close()
+
+
+@contextmanager
+def _month_pool(workers: int) -> Iterator[Any]:
+    """Forked processes to sum months in, or None. They fork with no connection open here, so none is shared,
+    and each opens one of its own when it is first given a month."""
+    if workers < 1:
+        yield None
+        return
+    connection.close()
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        yield pool
+
+
+def _computed(pool: Any, ahead: int) -> Iterator[tuple[dt.datetime, dt.datetime, Rows, int]]:
+    """Every month's daily rows, in order: computed here, or by the pool's processes `ahead` months ahead."""
+    months = list(_months())
+    if pool is None:
+        for start, end in months:
+            yield start, end, *_month_rows(start, end)
+        return
+    pending: collections.deque[Any] = collections.deque()
+    queue = iter(months)
+    for month in itertools.islice(queue, ahead):
+        pending.append((month, pool.apply_async(_month_rows_apart, (month,))))
+    while pending:
+        (start, end), result = pending.popleft()
+        following = next(queue, None)
+        if following is not None:
+            pending.append((following, pool.apply_async(_month_rows_apart, (following,))))
+        yield start, end, *result.get()
+
+
+def _chunks(
+    on_batch: Callable[[int], object] | None, pool: Any = None, ahead: int = 0
+) -> Iterator[tuple[dt.date, dt.date, Rows]]:
+    for start, end, rows, count in _computed(pool, ahead):
         yield start.date(), end.date(), rows
         if on_batch is not None and count:
             on_batch(count)
+
+
+def default_workers() -> int:
+    """Processes to compute months with: one per CPU for a large table, none for a small one or inside a
+    transaction (whose uncommitted rows other connections cannot see)."""
+    if connection.in_atomic_block:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(Message._meta.db_table)}")
+        row = cursor.fetchone()
+    return (os.cpu_count() or 1) if row and (row[0] or 0) >= PARALLEL_FROM else 0
 
 
 def compute(*, on_batch: Callable[[int], object] | None = None) -> Rows:
@@ -122,12 +178,21 @@ def _insert(table: str, key_fields: tuple[str, ...], rows: dict[Any, dict[str, i
             cursor.executemany(sql, items[i : i + INSERT_BATCH])
 
 
-def rebuild(*, on_batch: Callable[[int], object] | None = None) -> int:
+def rebuild(*, on_batch: Callable[[int], object] | None = None, workers: int | None = None) -> int:
     """Replace the tables with a recomputation, in one transaction. Actions running meanwhile wait for it
     (PostgreSQL: the tables are locked against writes first; SQLite: the delete takes the database's write lock)
-    and then apply their deltas on top, so nothing is counted twice or lost. Returns the number of daily rows."""
+    and then apply their deltas on top, so nothing is counted twice or lost. Returns the number of daily rows.
+
+    `workers` processes read and sum the months (default: `default_workers()`) while this one writes; they read
+    what is committed, which is what the locked-out actions have not changed yet."""
+    if workers is None:
+        workers = default_workers()
+    if connection.in_atomic_block:
+        workers = 0
     written = 0
-    with transaction.atomic():
+    # The pool forks first; it is given no month to read before the tables are locked, so that whatever the
+    # workers read is either committed before the rebuild or waits for it and lands on top.
+    with _month_pool(workers) as pool, transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 for model in (Rollup, Summary, PendingDelta):
@@ -136,7 +201,7 @@ def rebuild(*, on_batch: Callable[[int], object] | None = None) -> int:
         Summary.objects.all().delete()
         PendingDelta.objects.all().delete()  # the recomputation includes what the log holds
         with _ancestor_maps():
-            for start, end, rows in _chunks(on_batch):
+            for start, end, rows in _chunks(on_batch, pool, ahead=2 * workers):
                 _insert(Rollup._meta.db_table, KEY_FIELDS, rows)
                 written += len(rows)
                 _summarize_in_sql(start, end)

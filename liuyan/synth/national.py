@@ -955,7 +955,7 @@ def generate(
 
         say("汇总表 / rollups")
         phase = time.monotonic()
-        rebuild()
+        rebuild(workers=workers)
         seconds["rollups_s"] = time.monotonic() - phase
     if search:
         from liuyan.search.index import rebuild as rebuild_search

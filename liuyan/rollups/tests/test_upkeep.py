@@ -218,3 +218,19 @@ def test_it_reads_the_same_summaries_before_and_after_a_fold(world: World) -> No
     assert_agrees()
     call_command("rollup", "fold", stdout=io.StringIO())
     assert_agrees()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_rebuilds_the_same_rows_with_months_summed_in_worker_processes(world: World) -> None:
+    for state in (State.CLOSED, State.RATED, State.IN_PROGRESS, State.REJECTED, State.DISPATCHED):
+        message_in_state(world, state)
+    for months_back, m in enumerate(Message.objects.order_by("pk")):
+        # Behind the actions' back, as a bulk load would: five months, so that the pool has several to share.
+        Message.objects.filter(pk=m.pk).update(submitted_at=F("submitted_at") - dt.timedelta(days=31 * months_back))
+    rebuild(workers=0)
+    alone = (stored(), stored_summaries())
+    Rollup.objects.all().delete()
+    assert rebuild(workers=2) == len(alone[0])
+    assert (stored(), stored_summaries()) == alone
+    assert len({key[0].replace(day=1) for key in alone[0]}) == 5
+    assert_agrees()

@@ -1,4 +1,4 @@
-"""`liuyan rollup rebuild|check [--no-progress]` and `liuyan rollup fold`: recompute, compare, or fold the log."""
+"""`liuyan rollup rebuild [--workers N]|check [--no-progress]` and `liuyan rollup fold`: recompute, compare, or fold the log."""
 
 import sys
 import time
@@ -8,7 +8,7 @@ from typing import Any, TextIO
 from django.core.management.base import CommandError
 from tqdm import tqdm
 
-from liuyan.common.commands import LiuyanCommand
+from liuyan.common.commands import LiuyanCommand, count_int
 from liuyan.messages.models import Message
 from liuyan.rollups.rebuild import check, rebuild
 from liuyan.rollups.upkeep import fold
@@ -27,6 +27,14 @@ class Command(LiuyanCommand):
         ):
             p = sub.add_parser(name, help=text)
             p.add_argument("--no-progress", action="store_true", help="不显示进度条 / no progress bar")
+            if name == "rebuild":
+                p.add_argument(
+                    "--workers",
+                    type=count_int,
+                    default=None,
+                    help="逐月计算的进程数（默认：留言多时每个 CPU 一个）/ processes summing the months (default: one "
+                    "per CPU for a large table, 0 = in this process)",
+                )
         sub.add_parser(
             "fold",
             help="把待汇总的增量并入月度汇总（幂等，可由 cron 每分钟运行） / fold pending deltas into the monthly "
@@ -45,7 +53,7 @@ class Command(LiuyanCommand):
             total=Message.objects.count(), desc="rollup", unit="条", file=stream, disable=disable, leave=False
         ) as bar:
             if options["subcommand"] == "rebuild":
-                rows = rebuild(on_batch=bar.update)
+                rows = rebuild(on_batch=bar.update, workers=options["workers"])
                 self.stdout.write(
                     f"已重建 {rows} 行汇总（{time.monotonic() - started:.1f} 秒） / "
                     f"rebuilt {rows} rollup row(s) ({time.monotonic() - started:.1f} s)"

@@ -2,26 +2,15 @@
 
 import sys
 import time
-from argparse import ArgumentParser, ArgumentTypeError
+from argparse import ArgumentParser
 from typing import Any, TextIO
 
 from django.core.management.base import CommandError
 from tqdm import tqdm
 
-from liuyan.common.commands import LiuyanCommand
+from liuyan.common.commands import LiuyanCommand, positive_int
 from liuyan.messages.models import Message
 from liuyan.search import index
-
-
-def _positive(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        # argparse reports it as `error: argument --batch: …` (and call_command as a CommandError).
-        raise ArgumentTypeError(f"应为正整数 / must be a positive whole number, not {value!r}")
-    return number
 
 
 class Command(LiuyanCommand):
@@ -37,7 +26,7 @@ class Command(LiuyanCommand):
         )
         rebuild.add_argument(
             "--batch",
-            type=_positive,
+            type=positive_int,
             default=index.DEFAULT_BATCH,
             help=f"每批留言数（每批一个事务） / messages per batch and transaction ({index.DEFAULT_BATCH})",
         )

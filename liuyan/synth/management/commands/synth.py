@@ -6,8 +6,7 @@ from typing import Any, TextIO
 
 from tqdm import tqdm
 
-from liuyan.common.commands import LiuyanCommand
-from liuyan.search.management.commands.search import _positive  # the same "positive whole number" argument
+from liuyan.common.commands import LiuyanCommand, count_int, positive_int
 from liuyan.synth import national
 from liuyan.synth.plan import build_plan
 
@@ -17,16 +16,6 @@ def _number(value: str) -> float:
         return float(value)
     except ValueError:
         raise ArgumentTypeError(f"应为数字 / must be a number, not {value!r}") from None
-
-
-def _count(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = -1
-    if number < 0:
-        raise ArgumentTypeError(f"应为非负整数 / must be a whole number ≥ 0, not {value!r}")
-    return number
 
 
 class Command(LiuyanCommand):
@@ -43,13 +32,13 @@ class Command(LiuyanCommand):
         )
         parser.add_argument(
             "--batch",
-            type=_positive,
+            type=positive_int,
             default=national.DEFAULT_BATCH,
             help=f"每批（每个事务）留言数 / messages per batch and transaction ({national.DEFAULT_BATCH})",
         )
         parser.add_argument(
             "--workers",
-            type=_count,
+            type=count_int,
             default=None,
             help="生成留言的进程数（默认：大规模时每个 CPU 一个）/ processes composing rows (default: one per CPU for a "
             "large load, 0 = in this process)",

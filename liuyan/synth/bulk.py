@@ -1,5 +1,9 @@
 """Bulk loading of generated rows: executemany on SQLite, COPY on PostgreSQL, secondary indexes rebuilt after.
 
+Worker processes can take the writing off the main one: on PostgreSQL each COPYs its batches over a connection of
+its own; on SQLite, which has one writer, each writes its batch into a part file of its own and the main process
+copies the part in with INSERT … SELECT (the database engine's copy, not a Python loop over rows).
+
 Rows are tuples in the generator's column order; columns the generator leaves out get their model default, checked
 once per table against the model (a column added to a model later either has a default or stops the load with a
 clear error, never a silently wrong row). For a large load the non-unique secondary indexes of the tables written
@@ -9,13 +13,14 @@ migrated; unique indexes and constraints stay in place throughout.
 
 import json
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.management.color import no_style
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Model
 
 
@@ -25,6 +30,7 @@ class Table:
     columns: tuple[str, ...]
     sql: str = ""
     defaults: tuple[Any, ...] = ()
+    names: str = ""  # the quoted column list of `sql`
 
 
 def utc_text(postgres: bool) -> Callable[[int | None], str | None]:
@@ -74,7 +80,7 @@ class Loader:
                 raise RuntimeError(f"{table.model.__name__}.{name} needs a value from the generator")
             defaults.append(json.dumps(value) if isinstance(value, dict | list) else value)
             extra.append(str(name))
-        names = ", ".join(connection.ops.quote_name(str(c)) for c in (*table.columns, *extra))
+        names = table.names = ", ".join(connection.ops.quote_name(str(c)) for c in (*table.columns, *extra))
         name = connection.ops.quote_name(table.model._meta.db_table)
         if self.postgres:
             table.sql = f"COPY {name} ({names}) FROM STDIN"
@@ -89,7 +95,7 @@ class Loader:
             batch = rows.get(name)
             if not batch:
                 continue
-            full: Iterable[tuple[Any, ...]] = (r + table.defaults for r in batch) if table.defaults else batch
+            full = self._full(table, batch)
             if self.postgres:
                 with raw.cursor() as cursor, cursor.copy(table.sql) as copy:
                     for row in full:
@@ -97,10 +103,56 @@ class Loader:
             else:
                 raw.executemany(table.sql, full)
 
+    def _full(self, table: Table, batch: list[tuple[Any, ...]]) -> Iterable[tuple[Any, ...]]:
+        return (r + table.defaults for r in batch) if table.defaults else batch
+
+    def write_part(self, rows: dict[str, list[tuple[Any, ...]]], path: str) -> None:
+        """Write the rows into a new SQLite file at `path`, one table per table written, for `merge_part`."""
+        part = sqlite3.connect(path, isolation_level=None)
+        try:
+            part.execute("PRAGMA journal_mode = OFF")
+            part.execute("PRAGMA synchronous = OFF")
+            part.execute("BEGIN")
+            for name, table in self.tables.items():
+                batch = rows.get(name)
+                if batch:
+                    part.execute(
+                        f"CREATE TABLE {connection.ops.quote_name(table.model._meta.db_table)} ({table.names})"
+                    )
+                    part.executemany(table.sql, self._full(table, batch))
+            part.execute("COMMIT")
+        finally:
+            part.close()
+
+    def merge_part(self, path: str) -> None:
+        """Copy a part file's rows into the database (SQLite), all of them or none, and delete the file."""
+        q = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute("ATTACH DATABASE %s AS part", [path])  # not allowed inside a transaction
+            try:
+                cursor.execute("SELECT name FROM part.sqlite_master WHERE type = 'table'")
+                present = {str(row[0]) for row in cursor.fetchall()}
+                with transaction.atomic():
+                    for table in self.tables.values():
+                        db_table = table.model._meta.db_table
+                        if db_table in present:
+                            cursor.execute(
+                                f"INSERT INTO main.{q(db_table)} ({table.names}) SELECT {table.names} "
+                                f"FROM part.{q(db_table)}"
+                            )
+            finally:
+                cursor.execute("DETACH DATABASE part")
+        os.unlink(path)
+
     # -- a large load ---------------------------------------------------------------------------------------------
 
     def begin_large_load(self) -> None:
         """Drop the secondary indexes and relax durability for the load (both undone by `end_large_load`)."""
+        self.relax_session()
+        self.saved_indexes = self._drop_indexes()
+
+    def relax_session(self) -> None:
+        """Settings of this connection for a load (for the main connection, and each worker's own on PostgreSQL)."""
         connection.ensure_connection()
         with connection.cursor() as cursor:
             if self.postgres:
@@ -121,9 +173,9 @@ class Loader:
                 cursor.execute("PRAGMA temp_store = MEMORY")
                 # Helper threads for the sorts of CREATE INDEX at the end (SQLite's default is none).
                 cursor.execute(f"PRAGMA threads = {min(os.cpu_count() or 1, 8)}")
-        self.saved_indexes = self._drop_indexes()
 
     def end_large_load(self, on_index: Callable[[str, float], object] | None = None) -> None:
+        self.relax_session()  # again: the connection may be a new one since (workers fork with none open)
         with connection.cursor() as cursor:
             for name, sql in self.saved_indexes:
                 began = time.monotonic()

@@ -26,6 +26,8 @@ import json
 import multiprocessing
 import os
 import random
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -861,38 +863,79 @@ def check_request(dataset: str, scale: float) -> None:
         )
 
 
-_COMPOSER: Generator | None = None  # the generator a forked worker composes batches with
+@dataclass
+class Written:
+    """What a batch put into the database: rows by table, messages, their final states."""
+
+    rows: dict[str, int]
+    messages: int
+    states: dict[str, int]
+    part: str | None = None  # SQLite: the part file the main process still has to copy in
 
 
-def _compose_batch(task: tuple[int, int, int]) -> Batch:
-    assert _COMPOSER is not None
-    return _COMPOSER.batch(*task)
+def _written(batch: Batch, part: str | None = None) -> Written:
+    return Written({name: len(rows) for name, rows in batch.rows.items()}, batch.messages, batch.states, part)
 
 
-def _composed(generator: Generator, tasks: list[tuple[int, int, int]], workers: int) -> Iterator[Batch]:
-    """The tasks' batches in order: composed here, or by `workers` forked processes a few batches ahead of the
-    writer (bounded, so a slow database never piles composed rows up in memory)."""
-    global _COMPOSER
+_WORKER: "tuple[Generator, Loader, str] | None" = None  # a forked worker's generator, loader and part directory
+
+
+def _start_worker() -> None:
+    assert _WORKER is not None
+    if _WORKER[1].postgres:
+        _WORKER[1].relax_session()
+
+
+def _compose_and_write(task: tuple[int, int, int]) -> Written:
+    """In a worker: compose a batch and write it (PostgreSQL: into the database; SQLite: into a part file)."""
+    assert _WORKER is not None
+    generator, loader, parts = _WORKER
+    batch = generator.batch(*task)
+    if loader.postgres:
+        with transaction.atomic():
+            loader.write(batch.rows)
+        return _written(batch)
+    part = os.path.join(parts, "{}-{}.sqlite3".format(*task))
+    loader.write_part(batch.rows, part)
+    return _written(batch, part)
+
+
+def _write_all(
+    generator: Generator, loader: Loader, tasks: list[tuple[int, int, int]], workers: int
+) -> Iterator[Written]:
+    """Write the tasks' batches, yielding each once it is in the database: composed and written here, or by
+    `workers` forked processes a few batches ahead (bounded, so a slow database never piles up work)."""
+    global _WORKER
     if workers < 1:
         for task in tasks:
-            yield generator.batch(*task)
+            batch = generator.batch(*task)
+            with transaction.atomic():
+                loader.write(batch.rows)
+            yield _written(batch)
         return
-    # Forked, the workers inherit the generator and its reference tables; they never touch the database.
-    _COMPOSER = generator
+    if loader.postgres:
+        connection.close()  # each worker opens its own; none is shared across the fork
+    parts = tempfile.mkdtemp(prefix="liuyan-synth-")
+    _WORKER = (generator, loader, parts)
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker) as pool:
             pending: collections.deque[Any] = collections.deque()
             queue = iter(tasks)
             for task in itertools.islice(queue, 2 * workers):
-                pending.append(pool.apply_async(_compose_batch, (task,)))
+                pending.append(pool.apply_async(_compose_and_write, (task,)))
             while pending:
-                out: Batch = pending.popleft().get()
+                out: Written = pending.popleft().get()
                 following = next(queue, None)
                 if following is not None:
-                    pending.append(pool.apply_async(_compose_batch, (following,)))
+                    pending.append(pool.apply_async(_compose_and_write, (following,)))
+                if out.part is not None:
+                    loader.merge_part(out.part)
                 yield out
+            pool.close()
+            pool.join()
     finally:
-        _COMPOSER = None
+        _WORKER = None
+        shutil.rmtree(parts, ignore_errors=True)
 
 
 def generate(
@@ -909,8 +952,8 @@ def generate(
 ) -> Result:
     """Write the data set into the (empty) database; returns what was written and how long each phase took.
 
-    `workers` processes compose the rows while this one writes them (default: one per CPU for a large load, none
-    below it); the rows are the same for any number of workers.
+    `workers` processes compose and write the rows (default: one per CPU for a large load, none below it; see
+    `liuyan.synth.bulk` for how each database takes them); the rows are the same for any number of workers.
     """
     check_request(dataset, scale)
     seconds: dict[str, float] = {}
@@ -929,16 +972,16 @@ def generate(
     generator = Generator(world, plan, seed, postgres=loader.postgres)
     if workers is None:
         workers = (os.cpu_count() or 1) if large else 0
+    if connection.in_atomic_block:
+        workers = 0  # other processes could not see the reference data written in this transaction
     phase = time.monotonic()
     say("留言 / messages")
     rows: dict[str, int] = dict.fromkeys(TABLES, 0)
     states: dict[str, int] = {}
     tasks = [(year, start, batch) for year in cal.YEARS for start in range(0, generator.year_size(year), batch)]
-    for out in _composed(generator, tasks, workers):
-        with transaction.atomic():
-            loader.write(out.rows)
-        for name, table_rows in out.rows.items():
-            rows[name] += len(table_rows)
+    for out in _write_all(generator, loader, tasks, workers):
+        for name, count in out.rows.items():
+            rows[name] += count
         for state, n in out.states.items():
             states[state] = states.get(state, 0) + n
         if on_rows is not None:

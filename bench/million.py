@@ -5,9 +5,10 @@ LIUYAN_BENCH_PG (default postgres://postgres@127.0.0.1:5432; `make bench` drops 
 
 How: the demo's reference data and accounts (`liuyan.demo.reference`, `liuyan.demo.users`: 西地省, its units, boards,
 catalogue and one login per role), then the rows of `bench.million_rows` — every message's history lived forward
-from its submission and cut at `as_of` — inserted per chunk of messages in one transaction each (executemany on
-SQLite, COPY on PostgreSQL). The non-unique secondary indexes of the message tables are dropped for the load and
-created again from their own saved definitions, so the schema and the migration state end up exactly as migrated.
+from its submission and cut at `as_of` — inserted per chunk of messages in one transaction each by `liuyan.synth.bulk.Loader`, the
+national data set's loader (executemany on SQLite, COPY on PostgreSQL; the non-unique secondary indexes of the
+message tables dropped for the load and created again from their own saved definitions, so the schema and the
+migration state end up exactly as migrated).
 A row in the table `bench_fixture` records N, the seed and `as_of`; a second run with the same N and seed reuses
 the database (only applying new migrations, and filling the search index if `liuyan.search` appeared since).
 """
@@ -244,18 +245,18 @@ def _load(kind: str, messages: int, seed: int, as_of: dt.datetime | None) -> dic
     reference_seconds = time.monotonic() - started
     print(f"reference data and accounts: {reference_seconds:.1f} s", flush=True)
 
+    from liuyan.synth.bulk import Loader, Table, utc_text
+
     tables = _tables()
-    statements = {name: _insert_statement(kind, model, COLUMNS[name]) for name, model in tables.items()}
-    saved = _drop_indexes(kind, [m._meta.db_table for m in tables.values()])
-    _tune_for_load(kind)
-    histories = Histories(world, seed=seed, messages=messages, when=_when(kind))
+    loader = Loader({name: Table(model, COLUMNS[name]) for name, model in tables.items()})
+    loader.begin_large_load()
+    text = utc_text(loader.postgres)
+    histories = Histories(world, seed=seed, messages=messages, when=lambda ts: None if ts is None else text(int(ts)))
     load_started = time.monotonic()
     done = 0
     for batch in histories.batches():
         with transaction.atomic():
-            for name, rows in batch.rows.items():
-                if rows:
-                    _insert(kind, statements[name], rows)
+            loader.write(batch.rows)
         done += batch.messages
         if done % 50_000 < batch.messages or done == messages:
             elapsed = time.monotonic() - load_started
@@ -265,15 +266,13 @@ def _load(kind: str, messages: int, seed: int, as_of: dt.datetime | None) -> dic
                 flush=True,
             )
     load_seconds = time.monotonic() - load_started
-    _end_load(kind)
     index_started = time.monotonic()
-    _create_indexes(kind, saved)
+    loader.end_large_load(on_index=lambda name, seconds: print(f"  index {name}: {seconds:.1f} s", flush=True))
     index_seconds = time.monotonic() - index_started
-    print(f"indexes created again: {len(saved)} in {index_seconds:.1f} s", flush=True)
-    _reset_sequences(list(tables.values()))
+    print(f"indexes created again in {index_seconds:.1f} s", flush=True)
     analyze_started = time.monotonic()
-    _analyze(kind)
-    print(f"statistics (ANALYZE): {time.monotonic() - analyze_started:.1f} s", flush=True)
+    loader.finish()  # the id sequences past the explicit ids, then ANALYZE
+    print(f"sequences and statistics (ANALYZE): {time.monotonic() - analyze_started:.1f} s", flush=True)
     marker.update(
         finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         seconds=round(time.monotonic() - started, 1),
@@ -390,136 +389,6 @@ def _world(as_of: dt.datetime, messages: int) -> Any:
         citizens=[(u.pk, u.nickname, u.phone or "") for u in staff.citizens],
         is_working_day=is_working_day,
     )
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Bulk insert
-
-
-def _when(kind: str) -> Any:
-    """Timestamps as the database takes them: UTC text (Django's SQLite format), or with a zone for PostgreSQL."""
-    suffix = "" if kind == "sqlite" else "+00"
-    days: dict[int, str] = {}
-
-    def when(ts: float | None) -> str | None:
-        if ts is None:
-            return None
-        day, second = divmod(int(ts), 86400)
-        prefix = days.get(day)
-        if prefix is None:
-            prefix = days[day] = time.strftime("%Y-%m-%d ", time.gmtime(day * 86400))
-        hour, rest = divmod(second, 3600)
-        return f"{prefix}{hour:02d}:{rest // 60:02d}:{rest % 60:02d}{suffix}"
-
-    return when
-
-
-def _insert_statement(kind: str, model: Any, columns: tuple[str, ...]) -> tuple[str, tuple[Any, ...]]:
-    """The INSERT / COPY statement for the generator's columns plus every other column at its model default."""
-    fields = {f.column: f for f in model._meta.concrete_fields}
-    unknown = set(columns) - set(fields)
-    if unknown:
-        raise RuntimeError(f"{model.__name__} has no column(s) {sorted(unknown)}: update bench.million_rows.COLUMNS")
-    extra: list[str] = []
-    defaults: list[Any] = []
-    for name, f in fields.items():
-        if name in columns or f.primary_key:
-            continue
-        value = f.get_default()  # "" for text fields without a default, None for nullable ones
-        if value is None and not f.null:
-            raise RuntimeError(f"{model.__name__}.{name} needs a value: add it to bench.million_rows.COLUMNS")
-        defaults.append(json.dumps(value) if isinstance(value, dict | list) else value)
-        extra.append(name)
-    names = ", ".join(f'"{c}"' for c in (*columns, *extra))
-    table = model._meta.db_table
-    if kind == "sqlite":
-        marks = ", ".join("?" for _ in (*columns, *extra))
-        return f'INSERT INTO "{table}" ({names}) VALUES ({marks})', tuple(defaults)
-    return f'COPY "{table}" ({names}) FROM STDIN', tuple(defaults)
-
-
-def _insert(kind: str, statement: tuple[str, tuple[Any, ...]], rows: list[tuple[Any, ...]]) -> None:
-    from django.db import connection
-
-    sql, defaults = statement
-    raw: Any = connection.connection
-    full: Iterator[tuple[Any, ...]] = (row + defaults for row in rows) if defaults else iter(rows)
-    if kind == "sqlite":
-        raw.executemany(sql, full)
-        return
-    with raw.cursor() as cur, cur.copy(sql) as copy:
-        for row in full:
-            copy.write_row(row)
-
-
-def _tune_for_load(kind: str) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        if kind == "sqlite":
-            cur.execute("PRAGMA synchronous=OFF")
-            cur.execute("PRAGMA cache_size=-1048576")  # 1 GiB page cache while loading
-            cur.execute("PRAGMA temp_store=MEMORY")
-        else:
-            cur.execute("SET synchronous_commit = off")
-            cur.execute("SET maintenance_work_mem = '2GB'")
-            # Foreign keys are not checked row by row for the load (their deferred triggers dominate the time); the
-            # constraints stay, and the same rows (same seed and as_of) pass SQLite's foreign key check at commit.
-            cur.execute("SET session_replication_role = replica")
-
-
-def _end_load(kind: str) -> None:
-    from django.db import connection
-
-    if kind == "postgres":
-        with connection.cursor() as cur:
-            cur.execute("SET session_replication_role = DEFAULT")
-
-
-def _drop_indexes(kind: str, tables: list[str]) -> list[tuple[str, str]]:
-    """Drop the non-unique secondary indexes of `tables`; returns (name, definition) to create them again."""
-    from django.db import connection
-
-    saved: list[tuple[str, str]] = []
-    with connection.cursor() as cur:
-        for table in tables:
-            if kind == "sqlite":
-                cur.execute(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL"
-                    " AND sql NOT LIKE 'CREATE UNIQUE%%'",
-                    [table],
-                )
-            else:
-                cur.execute(
-                    "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
-                    " JOIN pg_class t ON t.oid = x.indrelid WHERE t.relname = %s AND NOT x.indisunique"
-                    " AND NOT x.indisprimary",
-                    [table],
-                )
-            saved.extend((str(name), str(sql)) for name, sql in cur.fetchall())
-        for name, _sql in saved:
-            cur.execute(f'DROP INDEX "{name}"')
-    return saved
-
-
-def _create_indexes(kind: str, saved: list[tuple[str, str]]) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        for name, sql in saved:
-            began = time.monotonic()
-            cur.execute(sql)
-            print(f"  index {name}: {time.monotonic() - began:.1f} s", flush=True)
-
-
-def _reset_sequences(models: list[Any]) -> None:
-    """Rows were inserted with explicit ids: move the id sequences past them (PostgreSQL; SQLite tracks it itself)."""
-    from django.core.management.color import no_style
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        for sql in connection.ops.sequence_reset_sql(no_style(), models):
-            cur.execute(sql)
 
 
 def _analyze(kind: str) -> None:

@@ -290,8 +290,10 @@ class Clock:
         if self.working[i] and 8.5 <= h <= 18.0:
             return ts
         if not (self.working[i] and h < 8.5):
-            i += 1
-            while not self.working[i]:
+            # Bounded: past the table (beyond `as_of`, never written) may be all days off, e.g. a year whose
+            # holidays are not published yet.
+            i = min(i + 1, len(self.cum_start) - 1)
+            while not self.working[i] and i + 1 < len(self.cum_start):
                 i += 1
         return self.midnight[i] + (8.5 + rng.uniform(0.05, 2.5)) * HOUR
 

@@ -12,6 +12,7 @@ import contextlib
 import json
 import random
 import statistics
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -126,7 +127,7 @@ def cases(inp: Inputs) -> list[Case]:
     return out
 
 
-def _collect_static() -> None:
+def collect_static() -> None:
     """Pages link their CSS through the manifest storage, as `liuyan serve` does after collectstatic: collect into a
     temporary directory so that the benchmark leaves var/ alone."""
     import tempfile
@@ -139,7 +140,11 @@ def _collect_static() -> None:
     staticfiles_storage._setup()  # type: ignore[attr-defined]  # re-read STATIC_ROOT
     began = time.perf_counter()
     call_command("collectstatic", interactive=False, verbosity=0)
-    print(f"static files collected into {settings.STATIC_ROOT} in {time.perf_counter() - began:.1f} s", flush=True)
+    print(
+        f"static files collected into {settings.STATIC_ROOT} in {time.perf_counter() - began:.1f} s",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _resolves(url: str) -> bool:
@@ -246,7 +251,7 @@ def run(
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    _collect_static()
+    collect_static()
     inputs = _inputs(seed)
     selected = [c for c in cases(inputs) if not only or any(s in c.name for s in only)]
     stats = "" if statistics_kept or database != "sqlite" else " WITHOUT planner statistics (sqlite_stat1 hidden)"

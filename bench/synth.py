@@ -73,7 +73,13 @@ def run(kind: str, scale: float, seed: int, workers: int | None = None) -> dict[
         if done[0] // 250_000 != (done[0] - n) // 250_000:
             phase(f"{done[0]:,} messages")
 
-    result = national.generate(seed=seed, scale=scale, on_rows=rows, on_phase=phase, workers=workers)
+    index_s: dict[str, float] = {}
+
+    def index(name: str, seconds: float) -> None:
+        index_s[name] = round(seconds, 1)
+        print(f"           {seconds:7.1f} s  {name}", file=sys.stderr, flush=True)
+
+    result = national.generate(seed=seed, scale=scale, on_rows=rows, on_phase=phase, on_index=index, workers=workers)
     measure_began = time.monotonic()
     measured = figures.measured()
     return {
@@ -87,6 +93,7 @@ def run(kind: str, scale: float, seed: int, workers: int | None = None) -> dict[
         "rows": result.rows,
         "states": result.states,
         "seconds": {"migrate_s": round(migrate_s, 1), **{k: round(v, 1) for k, v in result.seconds.items()}},
+        "index_s": dict(sorted(index_s.items(), key=lambda kv: -kv[1])),
         "measure_s": round(time.monotonic() - measure_began, 1),
         "size_bytes": _size(kind, where),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),

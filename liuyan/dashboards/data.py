@@ -531,9 +531,10 @@ def _build(filters: Filters) -> Dashboard:
     boards: list[RankRow] | None = None
     board_options: list[tuple[str, str]] = []
     if answerable(("board",), "留言板排行", "board rankings"):
-        # Asked by board × province and added up here: that picks the board × province summary grain, several
-        # times smaller than board × domain (a board's messages lie in one province, but span every domain).
-        by_board = _by_first(sums(scope, ("board", "province")))
+        # By board alone, so that `sums` picks the smallest grain that also holds the scope's filters: board ×
+        # province without a domain (several times smaller than board × domain: a board's messages lie in one
+        # province but span every domain), board × domain with one (not the daily rows: 0.45 s at national scale).
+        by_board = _by_first(sums(scope, ("board",)))
         busiest = _busiest(by_board, BOARD_OPTIONS)
         known = {
             pk: (code, name)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from liuyan.accounts.models import PLATFORM_ROLES, Role, User
 from liuyan.common import ratelimit
@@ -98,6 +98,13 @@ def visible_messages_for(user: AnyUser) -> "QuerySet[Message]":
     if user.role in PLATFORM_ROLES:
         return messages.filter(_region_q(user))
     return messages.none()
+
+
+def on_visible_message(user: AnyUser, column: str = "message_id") -> Exists:
+    """For rows that point at a message (notifications, handling requests): is it one `user` may open? A probe of
+    each row's message, not `message IN (every visible message)`, which SQLite builds as a list first: 5.5 million
+    ids for national staff, on every page."""
+    return Exists(visible_messages_for(user).filter(pk=OuterRef(column)))
 
 
 def access_message_for(user: AnyUser, message_id: int | str, *, related: bool = True) -> Message:

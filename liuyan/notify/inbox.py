@@ -5,7 +5,7 @@ from django.db.models import Q, QuerySet
 from liuyan.accounts.models import PLATFORM_ROLES, UNIT_ROLES, User
 from liuyan.common.clock import now
 from liuyan.common.errors import NotFound
-from liuyan.messages.access import visible_messages_for
+from liuyan.messages.access import on_visible_message
 from liuyan.notify.models import Notification
 
 
@@ -15,7 +15,7 @@ def notifications_for(user: User) -> "QuerySet[Notification]":
     if user.role in UNIT_ROLES and user.unit_id is not None:
         mine |= Q(unit_id=user.unit_id)
     if user.role in PLATFORM_ROLES:
-        in_reach = Q(message__isnull=True) | Q(message__in=visible_messages_for(user).values("pk"))
+        in_reach = Q(message__isnull=True) | Q(on_visible_message(user))
         mine |= Q(role=user.role) & in_reach
     return Notification.objects.filter(mine)
 

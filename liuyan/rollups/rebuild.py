@@ -37,6 +37,7 @@ from liuyan.rollups.upkeep import Key, SummaryKey, aware, key_of, pending_rows, 
 INSERT_BATCH = 5_000
 PARALLEL_FROM = 200_000  # messages from which `rebuild` computes months in worker processes
 Rows = dict[Key, dict[str, int]]
+Items = list[tuple[Any, ...]]  # daily rows as the INSERT takes them: key fields, then COUNTERS
 
 
 def _months() -> Iterator[tuple[dt.datetime, dt.datetime]]:
@@ -101,10 +102,16 @@ def _month_rows(start: dt.datetime, end: dt.datetime) -> tuple[Rows, int]:
     return out, count
 
 
-def _month_rows_apart(month: tuple[dt.datetime, dt.datetime]) -> tuple[Rows, int]:
-    """`_month_rows` in a worker process, on a connection of its own (closed again: one per month is cheap)."""
+def _month_items(start: dt.datetime, end: dt.datetime) -> tuple[Items, int]:
+    rows, count = _month_rows(start, end)
+    return [(*key, *(counts[name] for name in COUNTERS)) for key, counts in rows.items()], count
+
+
+def _month_items_apart(month: tuple[dt.datetime, dt.datetime]) -> tuple[Items, int]:
+    """`_month_items` in a worker process, on a connection of its own (closed again: one per month is cheap). Flat
+    tuples, not a dict of dicts, cross back to the main process: far less to pickle."""
     try:
-        return _month_rows(*month)
+        return _month_items(*month)
     finally:
         connection.close()
 
@@ -121,28 +128,28 @@ def _month_pool(workers: int) -> Iterator[Any]:
         yield pool
 
 
-def _computed(pool: Any, ahead: int) -> Iterator[tuple[dt.datetime, dt.datetime, Rows, int]]:
+def _computed(pool: Any, ahead: int) -> Iterator[tuple[dt.datetime, dt.datetime, Items, int]]:
     """Every month's daily rows, in order: computed here, or by the pool's processes `ahead` months ahead."""
     months = list(_months())
     if pool is None:
         for start, end in months:
-            yield start, end, *_month_rows(start, end)
+            yield start, end, *_month_items(start, end)
         return
     pending: collections.deque[Any] = collections.deque()
     queue = iter(months)
     for month in itertools.islice(queue, ahead):
-        pending.append((month, pool.apply_async(_month_rows_apart, (month,))))
+        pending.append((month, pool.apply_async(_month_items_apart, (month,))))
     while pending:
         (start, end), result = pending.popleft()
         following = next(queue, None)
         if following is not None:
-            pending.append((following, pool.apply_async(_month_rows_apart, (following,))))
+            pending.append((following, pool.apply_async(_month_items_apart, (following,))))
         yield start, end, *result.get()
 
 
 def _chunks(
     on_batch: Callable[[int], object] | None, pool: Any = None, ahead: int = 0
-) -> Iterator[tuple[dt.date, dt.date, Rows]]:
+) -> Iterator[tuple[dt.date, dt.date, Items]]:
     for start, end, rows, count in _computed(pool, ahead):
         yield start.date(), end.date(), rows
         if on_batch is not None and count:
@@ -162,17 +169,18 @@ def default_workers() -> int:
 
 def compute(*, on_batch: Callable[[int], object] | None = None) -> Rows:
     """Every key's counters, summed over the messages' contributions (all in memory: for tests and small sites)."""
-    out: Rows = {}
-    for _start, _end, rows in _chunks(on_batch):
-        out.update(rows)
-    return out
+    width = len(KEY_FIELDS)
+    return {
+        item[:width]: dict(zip(COUNTERS, item[width:], strict=True))
+        for _s, _e, items in _chunks(on_batch)
+        for item in items
+    }
 
 
-def _insert(table: str, key_fields: tuple[str, ...], rows: dict[Any, dict[str, int]]) -> None:
+def _insert(table: str, key_fields: tuple[str, ...], items: Items) -> None:
     q = connection.ops.quote_name
     columns = [*key_fields, *COUNTERS]
     sql = f"INSERT INTO {q(table)} ({', '.join(q(c) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
-    items = [(*key, *(counts[name] for name in COUNTERS)) for key, counts in rows.items()]
     with connection.cursor() as cursor:
         for i in range(0, len(items), INSERT_BATCH):
             cursor.executemany(sql, items[i : i + INSERT_BATCH])
@@ -201,9 +209,9 @@ def rebuild(*, on_batch: Callable[[int], object] | None = None, workers: int | N
         Summary.objects.all().delete()
         PendingDelta.objects.all().delete()  # the recomputation includes what the log holds
         with _ancestor_maps():
-            for start, end, rows in _chunks(on_batch, pool, ahead=2 * workers):
-                _insert(Rollup._meta.db_table, KEY_FIELDS, rows)
-                written += len(rows)
+            for start, end, items in _chunks(on_batch, pool, ahead=2 * workers):
+                _insert(Rollup._meta.db_table, KEY_FIELDS, items)
+                written += len(items)
                 _summarize_in_sql(start, end)
     return written
 

@@ -946,6 +946,7 @@ def generate(
     batch: int = DEFAULT_BATCH,
     on_rows: Callable[[int], object] | None = None,
     on_phase: Callable[[str], object] | None = None,
+    on_index: Callable[[str, float], object] | None = None,
     rollups: bool = True,
     search: bool = False,
     workers: int | None = None,
@@ -990,7 +991,7 @@ def generate(
     phase = time.monotonic()
     if large:
         say("重建索引 / indexes")
-        loader.end_large_load()
+        loader.end_large_load(on_index)
     loader.finish()
     seconds["indexes_s"] = time.monotonic() - phase
     if rollups:

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from liuyan.accounts.models import STAFF_ROLES, Role, User
 from liuyan.common.clock import now
 from liuyan.common.errors import InvalidInput, LiuyanError, NotFound
-from liuyan.messages.access import Actor, check_scope, units_of, visible_messages_for
+from liuyan.messages.access import Actor, check_scope, on_visible_message, units_of, visible_messages_for
 from liuyan.messages.actions import do_dispatch
 from liuyan.messages.actions.engine import check_version
 from liuyan.messages.models import (
@@ -522,9 +522,7 @@ OLD_REQUEST = dt.timedelta(days=2)
 def requests(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     kinds = REQUEST_KINDS[Role(user.role)]
-    pending = HandlingRequest.objects.filter(
-        status=RequestStatus.PENDING, kind__in=kinds, message__in=visible_messages_for(user)
-    )
+    pending = HandlingRequest.objects.filter(on_visible_message(user), status=RequestStatus.PENDING, kind__in=kinds)
     specs = [TabSpec("all", "全部", "All", Q())] if len(kinds) > 1 else []
     specs += [TabSpec(str(k), *REQUEST_TEXT[k], Q(kind=k)) for k in kinds]
     tab = _chosen(request, specs)

@@ -9,7 +9,8 @@ message row, its events (submit, intake, accept, dispatch, sign, contact, submit
 close, archive — or reject, or the deadline ladder of an unanswered one), its assignment, contact log, reply and
 rating. How many messages each year × province × domain gets and what became of them is `liuyan.synth.plan`'s
 exact quota; randomness (seeded) decides only what no calibrated figure reads: texts, times, counties, boards,
-durations. The same seed and scale give the same rows.
+durations. The same seed and scale give the same rows (only the ids of events, which no row names, follow the order the
+workers' writes land in on PostgreSQL).
 
 Rows are composed in batches that depend on nothing but (seed, scale, year, position), so worker processes compose
 them while this one writes them by `liuyan.synth.bulk` (executemany / COPY), in id = submission order. Afterwards the

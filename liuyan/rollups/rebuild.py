@@ -7,9 +7,10 @@ time in a replayer.
 
 The messages are read one local month of submission at a time, in plain SQL: a month's keys never recur in
 another month (the key starts with the day), so each month's daily rows are written and forgotten before the
-next is read, and memory stays bounded however many messages there are. Each month's summaries are then summed from its
-daily rows by the database (INSERT … SELECT … GROUP BY, through temporary tables of the regions' and categories'
-ancestors), and the log of deltas not folded into them is emptied in the same transaction.
+next is read, and memory stays bounded however many messages there are. Each month's summaries are summed from
+its daily rows where they were computed (numpy, grouping by each grain's dimensions as `upkeep.summary_keys` names
+them), so the process that writes does nothing but write, and the log of deltas not folded into them is emptied
+in the same transaction.
 """
 
 import collections
@@ -28,11 +29,21 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 
+from liuyan.geo.models import RegionLevel
 from liuyan.messages.models import Message, Rating
+from liuyan.rollups import dimensions
 from liuyan.rollups.metrics import COUNTERS, contribution
-from liuyan.rollups.models import GRAIN_DIMENSIONS, KEY_FIELDS, SUMMARY_KEY_FIELDS, PendingDelta, Rollup, Summary
+from liuyan.rollups.models import GRAIN_DIMENSIONS, KEY_FIELDS, NONE, SUMMARY_KEY_FIELDS, PendingDelta, Rollup, Summary
 from liuyan.rollups.upkeep import FIELDS as _FIELDS
-from liuyan.rollups.upkeep import Key, SummaryKey, aware, key_of, pending_rows, summarize
+from liuyan.rollups.upkeep import (
+    ID_DIMENSIONS,
+    Key,
+    SummaryKey,
+    aware,
+    key_of,
+    pending_rows,
+    summarize,
+)
 
 INSERT_BATCH = 5_000
 PARALLEL_FROM = 200_000  # messages from which `rebuild` computes months in worker processes
@@ -102,12 +113,62 @@ def _month_rows(start: dt.datetime, end: dt.datetime) -> tuple[Rows, int]:
     return out, count
 
 
-def _month_items(start: dt.datetime, end: dt.datetime) -> tuple[Items, int]:
+def _month_items(start: dt.datetime, end: dt.datetime) -> tuple[Items, Items, int]:
+    """The daily rows of the messages submitted in the local month [start, end), its summary rows, and how many
+    messages they hold."""
     rows, count = _month_rows(start, end)
-    return [(*key, *(counts[name] for name in COUNTERS)) for key, counts in rows.items()], count
+    items = [(*key, *(counts[name] for name in COUNTERS)) for key, counts in rows.items()]
+    return items, _summary_items(start.date(), items), count
 
 
-def _month_items_apart(month: tuple[dt.datetime, dt.datetime]) -> tuple[Items, int]:
+def _summary_items(month: dt.date, items: Items) -> Items:
+    """The summary rows of `month` summed from its daily rows, grain by grain: the same rows as adding up
+    `summary_keys` for each daily row (the check compares the two), grouped by numpy sorts instead of one dict
+    entry per row and grain."""
+    if not items:
+        return []
+    import numpy as np  # only here: the web processes never rebuild
+
+    width = len(KEY_FIELDS)
+    region, board, unit, category = (np.array([item[i] for item in items], dtype=np.int64) for i in (1, 2, 3, 4))
+    counters = np.array([item[width:] for item in items], dtype=np.int64)
+    types = sorted({item[width - 1] for item in items})
+    code = {name: i for i, name in enumerate(types)}
+
+    def by_value(values: Any, of: Callable[[int], int]) -> Any:  # each distinct id looked up once
+        distinct, inverse = np.unique(values, return_inverse=True)
+        return np.array([of(int(v)) for v in distinct], dtype=np.int64)[inverse.reshape(-1)]
+
+    columns = {  # as `upkeep.dimension_ids` derives them
+        "province": by_value(region, dimensions.province_of),
+        "city": by_value(region, lambda r: dimensions.region_at(r, RegionLevel.CITY)),
+        "domain": by_value(category, dimensions.domain_of),
+        "category": category,
+        "board": board,
+        "unit": unit,
+        "type": np.array([code[item[width - 1]] for item in items], dtype=np.int64),
+    }
+    out: Items = []
+    for grain, kept in GRAIN_DIMENSIONS.items():
+        names = [name for name in (*ID_DIMENSIONS, "type") if name in kept]
+        keys = np.stack([columns[name] for name in names], axis=1)
+        order = np.lexsort(keys.T[::-1])
+        keys = keys[order]
+        starts = np.flatnonzero(np.concatenate(([True], np.any(keys[1:] != keys[:-1], axis=1))))
+        full = np.full((len(starts), len(ID_DIMENSIONS) + 1), NONE, dtype=np.int64)
+        for i, name in enumerate((*ID_DIMENSIONS, "type")):
+            if name in kept:
+                full[:, i] = keys[starts, names.index(name)]
+        rows = np.concatenate([full, np.add.reduceat(counters[order], starts, axis=0)], axis=1).tolist()
+        type_at = len(ID_DIMENSIONS)
+        if "type" in kept:
+            out.extend((grain, month, *row[:type_at], types[row[type_at]], *row[type_at + 1 :]) for row in rows)
+        else:
+            out.extend((grain, month, *row[:type_at], "", *row[type_at + 1 :]) for row in rows)
+    return out
+
+
+def _month_items_apart(month: tuple[dt.datetime, dt.datetime]) -> tuple[Items, Items, int]:
     """`_month_items` in a worker process, on a connection of its own (closed again: one per month is cheap). Flat
     tuples, not a dict of dicts, cross back to the main process: far less to pickle."""
     try:
@@ -124,12 +185,14 @@ def _month_pool(workers: int) -> Iterator[Any]:
         yield None
         return
     connection.close()
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    # Each process reads the regions and categories afresh, not the parent's copy from before the fork.
+    with multiprocessing.get_context("fork").Pool(workers, initializer=dimensions.forget_cache) as pool:
         yield pool
 
 
-def _computed(pool: Any, ahead: int) -> Iterator[tuple[dt.datetime, dt.datetime, Items, int]]:
-    """Every month's daily rows, in order: computed here, or by the pool's processes `ahead` months ahead."""
+def _computed(pool: Any, ahead: int) -> Iterator[tuple[dt.datetime, dt.datetime, Items, Items, int]]:
+    """Every month's daily and summary rows, in order: computed here, or by the pool's processes `ahead` months
+    ahead."""
     months = list(_months())
     if pool is None:
         for start, end in months:
@@ -149,9 +212,9 @@ def _computed(pool: Any, ahead: int) -> Iterator[tuple[dt.datetime, dt.datetime,
 
 def _chunks(
     on_batch: Callable[[int], object] | None, pool: Any = None, ahead: int = 0
-) -> Iterator[tuple[dt.date, dt.date, Items]]:
-    for start, end, rows, count in _computed(pool, ahead):
-        yield start.date(), end.date(), rows
+) -> Iterator[tuple[Items, Items]]:
+    for _start, _end, rows, summaries, count in _computed(pool, ahead):
+        yield rows, summaries
         if on_batch is not None and count:
             on_batch(count)
 
@@ -172,7 +235,7 @@ def compute(*, on_batch: Callable[[int], object] | None = None) -> Rows:
     width = len(KEY_FIELDS)
     return {
         item[:width]: dict(zip(COUNTERS, item[width:], strict=True))
-        for _s, _e, items in _chunks(on_batch)
+        for items, _summaries in _chunks(on_batch)
         for item in items
     }
 
@@ -217,83 +280,35 @@ def rebuild(*, on_batch: Callable[[int], object] | None = None, workers: int | N
         Rollup.objects.all().delete()
         Summary.objects.all().delete()
         PendingDelta.objects.all().delete()  # the recomputation includes what the log holds
-        with _ancestor_maps():
-            for start, end, items in _chunks(on_batch, pool, ahead=2 * workers):
+        dimensions.forget_cache()
+        with _indexes_built_after((Rollup, Summary)):
+            for items, summaries in _chunks(on_batch, pool, ahead=2 * workers):
                 _insert(Rollup._meta.db_table, KEY_FIELDS, items)
+                _insert(Summary._meta.db_table, SUMMARY_KEY_FIELDS, summaries)
                 written += len(items)
-                _summarize_in_sql(start, end)
     return written
 
 
-_REGION_MAP, _CATEGORY_MAP = "liuyan_rebuild_region_map", "liuyan_rebuild_category_map"
-
-
 @contextmanager
-def _ancestor_maps() -> Iterator[None]:
-    """Temporary tables of every region's province and city and every category's domain, as `dimensions` has
-    them, so that the database can sum the daily rows into the summaries itself (no counter is defined here:
-    the summaries only add up daily rows)."""
-    from liuyan.geo.models import RegionLevel
-    from liuyan.rollups import dimensions
-
-    dimensions.forget_cache()
-    regions = [
-        (pk, dimensions.province_of(pk), dimensions.region_at(pk, RegionLevel.CITY))
-        for pk in dimensions.regions().nodes
-    ]
-    categories = [(pk, dimensions.domain_of(pk)) for pk in dimensions.categories().nodes]
-    with connection.cursor() as cursor:
-        for table in (_REGION_MAP, _CATEGORY_MAP):
-            cursor.execute(f"DROP TABLE IF EXISTS {table}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {_REGION_MAP} (id INTEGER PRIMARY KEY, province INTEGER, city INTEGER)")
-        cursor.execute(f"CREATE TEMPORARY TABLE {_CATEGORY_MAP} (id INTEGER PRIMARY KEY, domain INTEGER)")
-        cursor.executemany(f"INSERT INTO {_REGION_MAP} VALUES (%s, %s, %s)", regions)
-        cursor.executemany(f"INSERT INTO {_CATEGORY_MAP} VALUES (%s, %s)", categories)
-    try:
+def _indexes_built_after(models: tuple[type[Rollup] | type[Summary], ...]) -> Iterator[None]:
+    """SQLite: the tables' secondary indexes dropped for the inserts and built again from the full tables after
+    them, in the rebuild's transaction (a failure rolls the drop back too). One sort per index instead of a B-tree
+    insert per row and index: the inserts take about half as long at 0.04 of the national size. Readers keep
+    their snapshot meanwhile (WAL). On PostgreSQL the indexes stay: dropping one would lock the dashboards' reads
+    out until the commit."""
+    if connection.vendor != "sqlite":
         yield
-    finally:
-        with connection.cursor() as cursor:
-            for table in (_REGION_MAP, _CATEGORY_MAP):
-                cursor.execute(f"DROP TABLE IF EXISTS {table}")
-
-
-def _summary_sql() -> list[str]:
-    q = connection.ops.quote_name
-    month = (
-        "date(r.day, 'start of month')" if connection.vendor == "sqlite" else "CAST(date_trunc('month', r.day) AS date)"
-    )
-    source = {
-        "province": "COALESCE(g.province, 0)",
-        "city": "COALESCE(g.city, 0)",
-        "domain": "COALESCE(c.domain, 0)",
-        "category": "r.category_id",
-        "board": "r.board_id",
-        "unit": "r.unit_id",
-    }
-    columns = ", ".join(q(c) for c in (*SUMMARY_KEY_FIELDS, *COUNTERS))
-    sums = ", ".join(f"SUM(r.{q(name)})" for name in COUNTERS)
-    statements = []
-    for grain, kept in GRAIN_DIMENSIONS.items():
-        ids = [
-            source[name] if name in kept else "0"
-            for name in ("province", "city", "domain", "category", "board", "unit")
-        ]
-        type_ = "r.type" if "type" in kept else "''"
-        statements.append(
-            f"INSERT INTO {q(Summary._meta.db_table)} ({columns}) "
-            f"SELECT {grain}, {month}, {', '.join(ids)}, {type_}, {sums} "
-            f"FROM {q(Rollup._meta.db_table)} r "
-            f"LEFT JOIN {_REGION_MAP} g ON g.id = r.region_id LEFT JOIN {_CATEGORY_MAP} c ON c.id = r.category_id "
-            f"WHERE r.day >= %s AND r.day < %s GROUP BY 2, 3, 4, 5, 6, 7, 8, 9"
-        )
-    return statements
-
-
-def _summarize_in_sql(start: dt.date, end: dt.date) -> None:
-    """The summaries of the month [start, end) from its daily rows, one INSERT … SELECT … GROUP BY a grain."""
+        return
+    editor = connection.schema_editor()  # not entered: only to spell the models' own index definitions
     with connection.cursor() as cursor:
-        for sql in _summary_sql():
-            cursor.execute(sql, [start, end])
+        for model in models:
+            for index in model._meta.indexes:
+                cursor.execute(f"DROP INDEX {connection.ops.quote_name(str(index.name))}")
+    yield
+    with connection.cursor() as cursor:
+        for model in models:
+            for index in model._meta.indexes:
+                cursor.execute(str(index.create_sql(model, editor)))
 
 
 def _add_into(into: dict[Any, dict[str, int]], rows: dict[Any, dict[str, int]]) -> None:

@@ -160,24 +160,30 @@ def record(before: Snapshot | None, after: Snapshot | None) -> None:
 
 
 # The summary's id columns in key order (between `month` and `type`).
-_ID_DIMENSIONS = ("province", "city", "domain", "category", "board", "unit")
+ID_DIMENSIONS = ("province", "city", "domain", "category", "board", "unit")
+
+
+def dimension_ids(key: Key) -> tuple[int, ...]:
+    """The daily key's value of each of ID_DIMENSIONS: its region's province and city, its category's domain, …"""
+    _day, region_id, board_id, unit_id, category_id, _type = key
+    return (
+        dimensions.province_of(region_id),
+        dimensions.region_at(region_id, RegionLevel.CITY),
+        dimensions.domain_of(category_id),
+        category_id,
+        board_id,
+        unit_id,
+    )
 
 
 def summary_keys(key: Key) -> list[SummaryKey]:
     """The monthly summary rows a daily key adds to: one per grain."""
-    day, region_id, board_id, unit_id, category_id, type_ = key
-    values: dict[str, int | str] = {
-        "province": dimensions.province_of(region_id),
-        "city": dimensions.region_at(region_id, RegionLevel.CITY),
-        "domain": dimensions.domain_of(category_id),
-        "category": category_id,
-        "board": board_id,
-        "unit": unit_id,
-    }
-    month = day.replace(day=1)
+    values = dict(zip(ID_DIMENSIONS, dimension_ids(key), strict=True))
+    month = key[0].replace(day=1)
+    type_ = key[5]
     keys: list[SummaryKey] = []
     for grain, kept in GRAIN_DIMENSIONS.items():
-        ids = tuple(int(values[name]) if name in kept else NONE for name in _ID_DIMENSIONS)
+        ids = tuple(int(values[name]) if name in kept else NONE for name in ID_DIMENSIONS)
         keys.append((grain, month, *ids, type_ if "type" in kept else ""))  # type: ignore[arg-type]
     return keys
 

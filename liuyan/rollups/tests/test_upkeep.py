@@ -6,6 +6,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.db.models import F, Sum
 from django.utils import timezone
 
@@ -14,6 +15,7 @@ from liuyan.messages.access import Actor
 from liuyan.messages.models import Message, MessageType, Satisfaction
 from liuyan.messages.states import State
 from liuyan.rollups import metrics
+from liuyan.rollups import rebuild as rebuild_module
 from liuyan.rollups.models import Grain, PendingDelta, Rollup, Summary
 from liuyan.rollups.rebuild import check, compute, rebuild, stored, stored_summaries
 from liuyan.rollups.upkeep import fold
@@ -233,4 +235,31 @@ def test_it_rebuilds_the_same_rows_with_months_summed_in_worker_processes(world:
     assert rebuild(workers=2) == len(alone[0])
     assert (stored(), stored_summaries()) == alone
     assert len({key[0].replace(day=1) for key in alone[0]}) == 5
+    assert_agrees()
+
+
+def _index_names(model: type[Rollup] | type[Summary]) -> set[str]:
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+    return {name for name, c in constraints.items() if c["index"] and not c["unique"] and not c["primary_key"]}
+
+
+def test_it_keeps_the_tables_indexes_through_a_rebuild_and_a_failed_one(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for state in (State.CLOSED, State.RATED):
+        message_in_state(world, state)
+    expected = {model: {str(index.name) for index in model._meta.indexes} for model in (Rollup, Summary)}
+    rebuild(workers=0)
+    assert {model: _index_names(model) for model in (Rollup, Summary)} == expected
+    before = (stored(), stored_summaries())
+
+    def fail(*args: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(rebuild_module, "_insert", fail)
+    with pytest.raises(RuntimeError):
+        rebuild(workers=0)
+    assert {model: _index_names(model) for model in (Rollup, Summary)} == expected
+    assert (stored(), stored_summaries()) == before  # nothing half-written
     assert_agrees()

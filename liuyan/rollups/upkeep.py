@@ -13,7 +13,7 @@ the log not folded yet (see `PendingDelta` for why the summaries are not updated
 """
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import SimpleNamespace
 from typing import Any
 
@@ -213,27 +213,43 @@ def _upsert_sql(table: str, key_fields: tuple[str, ...], counters: tuple[str, ..
     )
 
 
-_SQL: dict[tuple[str, str, tuple[str, ...], int], str] = {}
+_SQL: dict[tuple[str, str, str, tuple[str, ...], int], str] = {}
 
 
-def _upsert(table: str, key_fields: tuple[str, ...], deltas: Mapping[tuple[Any, ...], Mapping[str, int]]) -> None:
-    # Only the counters that change are named (the others default to 0 in a new row and stay as they are in an
-    # old one): an action moves two or three counters, and a statement with ten times fewer parameters is what
-    # keeps the upkeep of nine rows under a millisecond on PostgreSQL.
-    counters = tuple(name for name in COUNTERS if any(row[name] for row in deltas.values()))
-    params: list[Any] = []
-    for key in sorted(deltas):
-        row = deltas[key]
-        params.extend(key)
-        params.extend(row[name] for name in counters)
-    cache_key = (connection.vendor, table, counters, len(deltas))
+def _cached(kind: str, table: str, counters: tuple[str, ...], rows: int, build: Callable[[], str]) -> str:
+    cache_key = (connection.vendor, kind, table, counters, rows)
     sql = _SQL.get(cache_key)
     if sql is None:
         if len(_SQL) > 4_096:  # bounded: the combinations in use are few, but nothing else limits them
             _SQL.clear()
-        sql = _SQL[cache_key] = _upsert_sql(table, key_fields, counters, len(deltas))
+        sql = _SQL[cache_key] = build()
+    return sql
+
+
+def _moved(deltas: Mapping[tuple[Any, ...], Mapping[str, int]]) -> tuple[tuple[str, ...], list[Any]]:
+    """The counters that change and the statement's parameters, keys in order. Only those counters are named
+    (the others default to 0 in a new row and stay as they are in an old one): an action moves two or three
+    counters, and a statement with ten times fewer parameters is what keeps the upkeep fast on PostgreSQL."""
+    counters = tuple(name for name in COUNTERS if any(row[name] for row in deltas.values()))
+    params: list[Any] = []
+    for key in sorted(deltas):
+        params.extend(key)
+        params.extend(deltas[key][name] for name in counters)
+    return counters, params
+
+
+def _upsert(table: str, key_fields: tuple[str, ...], deltas: Mapping[tuple[Any, ...], Mapping[str, int]]) -> None:
+    counters, params = _moved(deltas)
+    sql = _cached("upsert", table, counters, len(deltas), lambda: _upsert_sql(table, key_fields, counters, len(deltas)))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def _append_sql(table: str, key_fields: tuple[str, ...], counters: tuple[str, ...], rows: int) -> str:
+    q = connection.ops.quote_name
+    columns = [*key_fields, *counters]
+    values = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    return f"INSERT INTO {q(table)} ({', '.join(q(c) for c in columns)}) VALUES {', '.join([values] * rows)}"
 
 
 def add(deltas: dict[Key, dict[str, int]]) -> None:
@@ -241,22 +257,20 @@ def add(deltas: dict[Key, dict[str, int]]) -> None:
     transactions lock rows in the same order) and append them to the log the summaries are folded from."""
     if not deltas:
         return
-    _upsert(Rollup._meta.db_table, KEY_FIELDS, deltas)
-    _append(PendingDelta._meta.db_table, deltas)
-
-
-def _append(table: str, deltas: Mapping[Key, Mapping[str, int]]) -> None:
-    counters = tuple(name for name in COUNTERS if any(row[name] for row in deltas.values()))
-    q = connection.ops.quote_name
-    columns = [*KEY_FIELDS, *counters]
-    values = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    sql = f"INSERT INTO {q(table)} ({', '.join(q(c) for c in columns)}) VALUES {', '.join([values] * len(deltas))}"
-    params: list[Any] = []
-    for key, row in deltas.items():
-        params.extend(key)
-        params.extend(row[name] for name in counters)
+    counters, params = _moved(deltas)
+    daily, log = Rollup._meta.db_table, PendingDelta._meta.db_table
+    n = len(deltas)
+    upsert = _cached("upsert", daily, counters, n, lambda: _upsert_sql(daily, KEY_FIELDS, counters, n))
+    append = _cached("append", log, counters, n, lambda: _append_sql(log, KEY_FIELDS, counters, n))
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            # One round trip instead of two, the upsert as a data-modifying WITH of the log's insert (PostgreSQL
+            # runs it to completion whether or not the outer statement reads it): the round trips over TCP are
+            # most of the upkeep's time.
+            cursor.execute(f"WITH daily AS ({upsert}) {append}", params + params)
+        else:
+            cursor.execute(upsert, params)
+            cursor.execute(append, params)
 
 
 def pending_rows(day_from: dt.date | None = None, day_to: dt.date | None = None) -> dict[Key, dict[str, int]]:

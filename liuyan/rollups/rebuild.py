@@ -29,7 +29,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 
-from liuyan.geo.models import RegionLevel
 from liuyan.messages.models import Message, Rating
 from liuyan.rollups import dimensions
 from liuyan.rollups.metrics import COUNTERS, contribution
@@ -37,6 +36,7 @@ from liuyan.rollups.models import GRAIN_DIMENSIONS, KEY_FIELDS, NONE, SUMMARY_KE
 from liuyan.rollups.upkeep import FIELDS as _FIELDS
 from liuyan.rollups.upkeep import (
     ID_DIMENSIONS,
+    ID_SOURCES,
     Key,
     SummaryKey,
     aware,
@@ -123,31 +123,24 @@ def _month_items(start: dt.datetime, end: dt.datetime) -> tuple[Items, Items, in
 
 def _summary_items(month: dt.date, items: Items) -> Items:
     """The summary rows of `month` summed from its daily rows, grain by grain: the same rows as adding up
-    `summary_keys` for each daily row (the check compares the two), grouped by numpy sorts instead of one dict
-    entry per row and grain."""
+    `summary_keys` for each daily row (the check compares the two; both derive the ids by `upkeep.ID_SOURCES`),
+    grouped by numpy sorts instead of one dict entry per row and grain."""
     if not items:
         return []
     import numpy as np  # only here: the web processes never rebuild
 
     width = len(KEY_FIELDS)
-    region, board, unit, category = (np.array([item[i] for item in items], dtype=np.int64) for i in (1, 2, 3, 4))
+    fields = {at: np.array([item[at] for item in items], dtype=np.int64) for at, _of in ID_SOURCES.values()}
     counters = np.array([item[width:] for item in items], dtype=np.int64)
     types = sorted({item[width - 1] for item in items})
     code = {name: i for i, name in enumerate(types)}
 
-    def by_value(values: Any, of: Callable[[int], int]) -> Any:  # each distinct id looked up once
+    def mapped(values: Any, of: Callable[[int], int]) -> Any:  # each distinct id looked up once
         distinct, inverse = np.unique(values, return_inverse=True)
         return np.array([of(int(v)) for v in distinct], dtype=np.int64)[inverse.reshape(-1)]
 
-    columns = {  # as `upkeep.dimension_ids` derives them
-        "province": by_value(region, dimensions.province_of),
-        "city": by_value(region, lambda r: dimensions.region_at(r, RegionLevel.CITY)),
-        "domain": by_value(category, dimensions.domain_of),
-        "category": category,
-        "board": board,
-        "unit": unit,
-        "type": np.array([code[item[width - 1]] for item in items], dtype=np.int64),
-    }
+    columns = {name: fields[at] if of is None else mapped(fields[at], of) for name, (at, of) in ID_SOURCES.items()}
+    columns["type"] = np.array([code[item[width - 1]] for item in items], dtype=np.int64)
     out: Items = []
     for grain, kept in GRAIN_DIMENSIONS.items():
         names = [name for name in (*ID_DIMENSIONS, "type") if name in kept]

@@ -160,20 +160,27 @@ def record(before: Snapshot | None, after: Snapshot | None) -> None:
 
 
 # The summary's id columns in key order (between `month` and `type`).
-ID_DIMENSIONS = ("province", "city", "domain", "category", "board", "unit")
+def _city_of(region_id: int) -> int:
+    return dimensions.region_at(region_id, RegionLevel.CITY)
+
+
+# Where each of the summary's id columns comes from: the position of a daily key's field, and the map from that
+# field's value to the column's (None: the value as is). In key order (between `month` and `type`).
+ID_SOURCES: dict[str, tuple[int, Callable[[int], int] | None]] = {
+    "province": (1, dimensions.province_of),
+    "city": (1, _city_of),
+    "domain": (4, dimensions.domain_of),
+    "category": (4, None),
+    "board": (2, None),
+    "unit": (3, None),
+}
+ID_DIMENSIONS = tuple(ID_SOURCES)
 
 
 def dimension_ids(key: Key) -> tuple[int, ...]:
     """The daily key's value of each of ID_DIMENSIONS: its region's province and city, its category's domain, …"""
-    _day, region_id, board_id, unit_id, category_id, _type = key
-    return (
-        dimensions.province_of(region_id),
-        dimensions.region_at(region_id, RegionLevel.CITY),
-        dimensions.domain_of(category_id),
-        category_id,
-        board_id,
-        unit_id,
-    )
+    ids = [int(key[at]) for at, _of in ID_SOURCES.values()]  # type: ignore[arg-type]  # the id fields
+    return tuple(value if of is None else of(value) for value, (_at, of) in zip(ids, ID_SOURCES.values(), strict=True))
 
 
 def summary_keys(key: Key) -> list[SummaryKey]:

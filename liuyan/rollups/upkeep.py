@@ -190,7 +190,7 @@ def summary_keys(key: Key) -> list[SummaryKey]:
     type_ = key[5]
     keys: list[SummaryKey] = []
     for grain, kept in GRAIN_DIMENSIONS.items():
-        ids = tuple(int(values[name]) if name in kept else NONE for name in ID_DIMENSIONS)
+        ids = tuple(values[name] if name in kept else NONE for name in ID_DIMENSIONS)
         keys.append((grain, month, *ids, type_ if "type" in kept else ""))  # type: ignore[arg-type]
     return keys
 
@@ -211,11 +211,9 @@ def summarize(deltas: dict[Key, dict[str, int]]) -> dict[SummaryKey, dict[str, i
 
 def _upsert_sql(table: str, key_fields: tuple[str, ...], counters: tuple[str, ...], rows: int) -> str:
     q = connection.ops.quote_name
-    columns = [*key_fields, *counters]
-    values = "(" + ", ".join(["%s"] * len(columns)) + ")"
     updates = ", ".join(f"{q(c)} = {q(table)}.{q(c)} + excluded.{q(c)}" for c in counters)
     return (
-        f"INSERT INTO {q(table)} ({', '.join(q(c) for c in columns)}) VALUES {', '.join([values] * rows)} "
+        f"{_append_sql(table, key_fields, counters, rows)} "
         f"ON CONFLICT ({', '.join(q(c) for c in key_fields)}) DO UPDATE SET {updates}"
     )
 

@@ -449,8 +449,9 @@ def _build(filters: Filters) -> Dashboard:
 
     by_month = {_month_of(key): counts for (key,), counts in sums(scope, ("month",)).items()}
     totals = _added(by_month.values())
-    # By month (a plain column), not by (): a grouping by nothing would make SQL return the rows one by one.
-    baseline = _added(sums(before, ("month",)).values()) if before is not None else None
+    # By year (a plain column on the yearly grains), not by (): a grouping by nothing would make SQL return the
+    # rows one by one.
+    baseline = _added(sums(before, ("year",)).values()) if before is not None else None
     cards = [
         Card(
             s.key,

@@ -1,9 +1,9 @@
 """Reading the rollups: counters summed over a scope (period, region, category, board) and grouped by dimensions.
 
 Every figure of the dashboards and reports comes through `sums`, which never reads the messages table. It picks
-the cheapest table that can answer: the smallest monthly `Summary` grain holding every dimension asked for
-(grouping and filters) when the period is whole months (plus the `PendingDelta` log not folded into it yet),
-otherwise the daily `Rollup` rows. Either way SQL groups
+the cheapest table that can answer: the smallest `Summary` grain holding every dimension asked for (grouping and
+filters) when the period is whole months — summed to years when it is whole years and not grouped by month — plus
+the `PendingDelta` log not folded into it yet; otherwise the daily `Rollup` rows. Either way SQL groups
 by the table's raw id columns and Python maps them to what was asked (a region's ancestor at a level, a
 category's at a level: one map lookup each, see `dimensions`) and adds up the groups that map together.
 
@@ -23,7 +23,7 @@ from django.db.models.functions import ExtractYear, TruncMonth
 from liuyan.geo.models import Region, RegionLevel
 from liuyan.rollups import dimensions, upkeep
 from liuyan.rollups.metrics import COUNTERS
-from liuyan.rollups.models import GRAIN_DIMENSIONS, SUMMARY_KEY_FIELDS, Rollup, Summary
+from liuyan.rollups.models import GRAIN_DIMENSIONS, SUMMARY_KEY_FIELDS, Rollup, Summary, yearly
 from liuyan.taxonomy.models import Category
 
 DIMENSIONS = ("year", "month", "province", "region", "domain", "category", "board", "unit", "type")
@@ -106,6 +106,11 @@ def summary_grain(
     return None
 
 
+def whole_years(scope: Scope) -> bool:
+    """Whether the scope is whole calendar years (which the yearly grains answer)."""
+    return (scope.start.month, scope.start.day, scope.end.month, scope.end.day) == (1, 1, 1, 1)
+
+
 def _category_at(level: int | None) -> Callable[[Any], Any] | None:
     return None if level is None else (lambda category_id: dimensions.category_at(category_id, level))
 
@@ -143,6 +148,8 @@ def _from_summary(
     category_level: int | None,
     counters: Sequence[str] = COUNTERS,
 ) -> dict[Group, dict[str, int]]:
+    if whole_years(scope) and "month" not in by:
+        grain = yearly(grain)
     rows = Summary.objects.filter(grain=grain, month__gte=scope.start, month__lt=scope.end)
     region = scope.region_filter
     if region is not None:

@@ -9,8 +9,8 @@ The messages are read one local month of submission at a time, in plain SQL: a m
 another month (the key starts with the day), so each month's daily rows are written and forgotten before the
 next is read, and memory stays bounded however many messages there are. Each month's summaries are summed from
 its daily rows where they were computed (numpy, grouping by each grain's dimensions as `upkeep.summary_keys` names
-them), so the process that writes does nothing but write, and the log of deltas not folded into them is emptied
-in the same transaction.
+them), so the process that writes does nothing but write; the yearly grains are summed from those at the end, in
+SQL. The log of deltas not folded into them is emptied in the same transaction.
 """
 
 import collections
@@ -32,7 +32,16 @@ from django.db.models import Q
 from liuyan.messages.models import Message, Rating
 from liuyan.rollups import dimensions
 from liuyan.rollups.metrics import COUNTERS, contribution
-from liuyan.rollups.models import GRAIN_DIMENSIONS, KEY_FIELDS, NONE, SUMMARY_KEY_FIELDS, PendingDelta, Rollup, Summary
+from liuyan.rollups.models import (
+    GRAIN_DIMENSIONS,
+    KEY_FIELDS,
+    NONE,
+    SUMMARY_KEY_FIELDS,
+    YEARLY,
+    PendingDelta,
+    Rollup,
+    Summary,
+)
 from liuyan.rollups.upkeep import FIELDS as _FIELDS
 from liuyan.rollups.upkeep import (
     ID_DIMENSIONS,
@@ -279,7 +288,31 @@ def rebuild(*, on_batch: Callable[[int], object] | None = None, workers: int | N
                 _insert(Rollup._meta.db_table, KEY_FIELDS, items)
                 _insert(Summary._meta.db_table, SUMMARY_KEY_FIELDS, summaries)
                 written += len(items)
+            _insert_years()
     return written
+
+
+def _insert_years() -> None:
+    """The yearly grains, summed from the monthly rows just written (in SQL: a month's worker cannot see its
+    year)."""
+    q = connection.ops.quote_name
+    table = q(Summary._meta.db_table)
+    ids = ", ".join(q(f) for f in SUMMARY_KEY_FIELDS[2:])
+    counters = ", ".join(q(c) for c in COUNTERS)
+    sums = ", ".join(f"SUM({q(c)})" for c in COUNTERS)
+    month = q("month")
+    year = (
+        f"CAST(date_trunc('year', {month}) AS date)"
+        if connection.vendor == "postgresql"
+        else f"substr({month}, 1, 4) || '-01-01'"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({q('grain')}, {month}, {ids}, {counters}) "
+            f"SELECT {q('grain')} + %s, {year}, {ids}, {sums} FROM {table} WHERE {q('grain')} < %s "
+            f"GROUP BY {q('grain')}, {year}, {ids}",
+            [YEARLY, YEARLY],
+        )
 
 
 @contextmanager

@@ -8,7 +8,7 @@ keys involved (two rows when the key changed: reclassify, dispatch, transfer, re
 `INSERT … ON CONFLICT (key) DO UPDATE SET n = n + excluded.n` statement. The increment happens in the database,
 so two transactions touching the same row on PostgreSQL serialize on the row lock and never lose counts; rows are
 written in key order so that two moves between the same keys cannot deadlock. The same deltas are appended to
-the `PendingDelta` log (a plain INSERT), which `fold` sums into the monthly `Summary` grains later; readers add
+the `PendingDelta` log (a plain INSERT), which `fold` sums into the monthly and yearly `Summary` grains later; readers add
 the log not folded yet (see `PendingDelta` for why the summaries are not updated inside the action).
 """
 
@@ -24,7 +24,16 @@ from liuyan.geo.models import RegionLevel
 from liuyan.messages.models import Message, Rating
 from liuyan.rollups import dimensions
 from liuyan.rollups.metrics import COUNTERS, MessageLike, RatingLike, contribution
-from liuyan.rollups.models import GRAIN_DIMENSIONS, KEY_FIELDS, NONE, SUMMARY_KEY_FIELDS, PendingDelta, Rollup, Summary
+from liuyan.rollups.models import (
+    GRAIN_DIMENSIONS,
+    KEY_FIELDS,
+    NONE,
+    SUMMARY_KEY_FIELDS,
+    PendingDelta,
+    Rollup,
+    Summary,
+    yearly,
+)
 
 # The message fields a key and a contribution read.
 FIELDS = (
@@ -184,14 +193,16 @@ def dimension_ids(key: Key) -> tuple[int, ...]:
 
 
 def summary_keys(key: Key) -> list[SummaryKey]:
-    """The monthly summary rows a daily key adds to: one per grain."""
+    """The summary rows a daily key adds to: one per grain for its month, and one per grain for its year."""
     values = dict(zip(ID_DIMENSIONS, dimension_ids(key), strict=True))
     month = key[0].replace(day=1)
+    year = month.replace(month=1)
     type_ = key[5]
     keys: list[SummaryKey] = []
     for grain, kept in GRAIN_DIMENSIONS.items():
-        ids = tuple(values[name] if name in kept else NONE for name in ID_DIMENSIONS)
-        keys.append((grain, month, *ids, type_ if "type" in kept else ""))  # type: ignore[arg-type]
+        rest = (*(values[name] if name in kept else NONE for name in ID_DIMENSIONS), type_ if "type" in kept else "")
+        keys.append((grain, month, *rest))  # type: ignore[arg-type]
+        keys.append((yearly(grain), year, *rest))  # type: ignore[arg-type]
     return keys
 
 

@@ -16,7 +16,7 @@ from liuyan.messages.models import Message, MessageType, Satisfaction
 from liuyan.messages.states import State
 from liuyan.rollups import metrics
 from liuyan.rollups import rebuild as rebuild_module
-from liuyan.rollups.models import Grain, PendingDelta, Rollup, Summary
+from liuyan.rollups.models import Grain, PendingDelta, Rollup, Summary, yearly
 from liuyan.rollups.rebuild import check, compute, rebuild, stored, stored_summaries
 from liuyan.rollups.upkeep import fold
 from tests.world import World, message_in_state, submit
@@ -177,7 +177,7 @@ def test_it_rebuilds_from_messages_written_behind_the_actions_back(world: World)
     rebuild()
     assert check() == []
     assert Rollup.objects.aggregate(n=Sum("messages"))["n"] == Message.objects.count()
-    for grain in Grain:
+    for grain in [*Grain, *map(yearly, Grain)]:
         assert Summary.objects.filter(grain=grain).aggregate(n=Sum("messages"))["n"] == Message.objects.count()
 
 
@@ -189,14 +189,24 @@ def test_it_keeps_each_summary_grain_with_the_province_and_domain_of_the_message
     province = next((r for r in message.region.ancestors() if r.level == 1), None) if message.region else None
     domain = message.category.root() if message.category else None
     rows = {row.grain: row for row in Summary.objects.all()}
-    assert set(rows) == set(Grain)
+    assert set(rows) == {*Grain, *map(yearly, Grain)}
+    assert rows[Grain.TYPE].type == message.type and rows[Grain.TYPE].province_id == 0
     assert rows[Grain.PROVINCE_DOMAIN].province_id == (province.pk if province else 0)
     assert rows[Grain.PROVINCE_DOMAIN].domain_id == (domain.pk if domain else 0)
     assert rows[Grain.BOARD_TYPE].board_id == message.board_id and rows[Grain.BOARD_TYPE].type == message.type
     assert rows[Grain.BOARD_TYPE].province_id == 0 and rows[Grain.BOARD_TYPE].domain_id == 0
     assert rows[Grain.UNIT_PROVINCE].unit_id == message.unit_id and rows[Grain.BOARD_TYPE].unit_id == 0
     assert all(row.messages == 1 and row.valid == 1 and row.closed == 1 for row in rows.values())
-    assert rows[Grain.PROVINCE_TYPE].month == timezone.localtime(message.submitted_at).date().replace(day=1)
+    month = timezone.localtime(message.submitted_at).date().replace(day=1)
+    assert rows[Grain.PROVINCE_TYPE].month == month
+    assert rows[yearly(Grain.PROVINCE_TYPE)].month == month.replace(month=1)
+    year, month_row = rows[yearly(Grain.CITY_DOMAIN)], rows[Grain.CITY_DOMAIN]
+    assert (year.province_id, year.city_id, year.domain_id) == (
+        month_row.province_id,
+        month_row.city_id,
+        month_row.domain_id,
+    )
+    assert year.counts() == month_row.counts()
 
 
 def test_it_sums_the_hours_to_the_reply(world: World) -> None:

@@ -1,5 +1,6 @@
 """Messages (留言) and everything that hangs off them: events, assignments, requests, replies, ratings."""
 
+from collections.abc import Collection
 from typing import Any
 
 from django.conf import settings
@@ -193,6 +194,16 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+    # The row as it was read (attribute name → value), for the rollups' "before" of the next action: the
+    # in-memory copy may be changed before the action commits, the row cannot be without its `version` moving.
+    loaded: dict[str, Any] | None = None
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Collection[str], values: Collection[Any], **kwargs: Any) -> "Message":
+        instance = super().from_db(db, field_names, values, **kwargs)
+        instance.loaded = dict(zip(field_names, values, strict=True))
+        return instance
 
     @property
     def public_status(self) -> str:

@@ -68,8 +68,9 @@ def commit(
     if to_state is not None and to_state not in t.targets:
         raise AssertionError(f"{action} cannot lead to {to_state}")
     changes = dict(fields or {})
-    # The rollups: the stored row before (the in-memory copy may already hold some of the changes), and after.
-    stored = rollups.stored_snapshot(message.pk, exclude_rating=rating)
+    # The rollups: the stored row before (the in-memory copy may already hold some of the changes), and after:
+    # its fields as loaded, if the copy still has them at this version, else read again.
+    stored = rollups.loaded_snapshot(message, exclude_rating=rating)
     updated = Message.objects.filter(pk=message.pk, version=message.version).update(
         state=new_state, version=message.version + 1, **changes
     )
@@ -88,6 +89,9 @@ def commit(
         before, rating_before, fields_before = stored
         after = rollups.changed(fields_before, new_state, changes)
         rollups.record(before, rollups.snapshot(after, _rating_after(after, rating_before, rating)))
+        rollups.remember(message, after)
+    else:
+        message.loaded = None
     return Event.objects.create(
         message=message,
         action=action,

@@ -8,8 +8,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.db.models import F, Sum
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from liuyan.common.errors import Conflict
 from liuyan.messages import actions as a
 from liuyan.messages.access import Actor
 from liuyan.messages.models import Message, MessageType, Satisfaction
@@ -98,6 +100,49 @@ def test_it_moves_counts_on_transfer_and_return(world: World) -> None:
     assert_agrees()
     t = totals()
     assert t["returns"] == 1 and t["dispatched"] == 1  # the returned one is no longer dispatched
+
+
+def _reads_of_the_row(queries: CaptureQueriesContext) -> int:
+    return sum(1 for q in queries.captured_queries if q["sql"].startswith("SELECT") and "reject_reason" in q["sql"])
+
+
+def test_it_takes_the_row_as_loaded_instead_of_reading_it_again(world: World) -> None:
+    loaded = Message.objects.get(pk=message_in_state(world, State.ACCEPTED).pk)
+    with CaptureQueriesContext(connection) as queries:
+        a.do_reclassify(world.actor("reviewer"), loaded, category=world.noise, reason="分类有误")
+        a.do_reclassify(world.actor("reviewer"), loaded, region=world.city_b, reason="属地有误")  # the same copy
+    assert _reads_of_the_row(queries) == 0
+    assert_agrees()
+    assert Rollup.objects.get(valid=1).category_id == world.noise.pk
+
+
+def test_it_counts_from_the_row_not_from_changes_made_to_the_copy_before_the_action(world: World) -> None:
+    loaded = Message.objects.get(pk=message_in_state(world, State.ACCEPTED).pk)
+    loaded.category = world.noise  # not saved: the row still has the old category
+    loaded.type = MessageType.SUGGESTION
+    a.do_reclassify(world.actor("reviewer"), loaded, region=world.city_b, reason="属地有误")
+    assert_agrees()
+
+
+def test_it_refuses_a_copy_whose_row_moved_and_counts_nothing_for_it(world: World) -> None:
+    pk = message_in_state(world, State.ACCEPTED).pk
+    first, second = Message.objects.get(pk=pk), Message.objects.get(pk=pk)
+    a.do_reclassify(world.actor("reviewer"), first, category=world.noise, reason="分类有误")
+    before = stored()
+    with pytest.raises(Conflict):
+        a.do_reclassify(world.actor("reviewer"), second, region=world.city_b, reason="属地有误")
+    assert stored() == before
+    assert_agrees()
+
+
+def test_it_reads_the_row_when_the_copy_does_not_hold_every_field(world: World) -> None:
+    partial = Message.objects.only("id", "state", "version", "board_id").get(
+        pk=message_in_state(world, State.ACCEPTED).pk
+    )
+    with CaptureQueriesContext(connection) as queries:
+        a.do_reclassify(world.actor("reviewer"), partial, category=world.noise, reason="分类有误")
+    assert _reads_of_the_row(queries) == 1
+    assert_agrees()
 
 
 def test_it_keeps_ratings_reopening_and_follow_ups(world: World) -> None:

@@ -105,6 +105,10 @@ class Took:
     cpu: float  # seconds of this process's CPU time: what it costs on a core of its own (others share ours)
 
 
+def _added(a: Took, b: Took) -> Took:
+    return Took(a.wall + b.wall, a.cpu + b.cpu)
+
+
 class Stopwatch:
     def __init__(self) -> None:
         self.wall, self.cpu = time.perf_counter(), time.process_time()
@@ -428,6 +432,7 @@ def pipeline_cases(
     label: str, items: list[Item], singles: int, batch: int, rows: list[Row], profile: bool
 ) -> dict[str, Any]:
     """The pipeline in batches and one at a time, classification alone, and each stage's share."""
+    from liuyan.classify.features import BatchGrams, feature_text
     from liuyan.classify.store import load_active
     from liuyan.intake import extract, flags, locate
     from liuyan.intake.normalize import normalize_text
@@ -444,19 +449,33 @@ def pipeline_cases(
     each = time_each(lambda it: read_text(it[0], it[1], author_region_id=it[2], written=it[3]), few)
     rows.append(single_row(f"pipeline one at a time · {label}", texts[: len(few)], each))
 
-    # Classification alone, on the text the pipeline hands the models.
+    # Classification alone, on the text the pipeline hands the models, as the pipeline runs them: the feature text
+    # and its n-grams prepared once for the three (their own line in the stages), then each model on them.
     prepared = [normalize_text(t)[:CLASSIFY_CHARS] for t in texts]
     models = [m for m in (load_active(task) for task in TASKS) if m is not None]
-    task_took: dict[str, Took] = {}
     for m in models:
         m.predict(prepared[:20])
+    task_took: dict[str, Took] = {"feature text": Took(0.0, 0.0)}
+    for i in range(0, len(prepared), batch):
+        chunk = prepared[i : i + batch]
         watch = Stopwatch()
-        for i in range(0, len(prepared), batch):
-            m.predict(prepared[i : i + batch])
-        task_took[m.task] = watch.took()
+        features = [feature_text(t) for t in chunk]
+        grams = BatchGrams(features)
+        task_took["feature text"] = _added(task_took["feature text"], watch.took())
+        for m in models:
+            watch = Stopwatch()
+            m.predict(chunk, prepared=features, grams=grams)
+            task_took[m.task] = _added(task_took.get(m.task, Took(0.0, 0.0)), watch.took())
     classify = Took(sum(t.wall for t in task_took.values()), sum(t.cpu for t in task_took.values()))
     rows.append(batch_row(f"classify batch ({len(models)} models) · {label}", prepared, classify))
-    each = time_each(lambda t: [m.predict([t]) for m in models], prepared[:singles])
+
+    def classify_one(text: str) -> None:
+        features = [feature_text(text)]
+        grams = BatchGrams(features)
+        for m in models:
+            m.predict([text], prepared=features, grams=grams)
+
+    each = time_each(classify_one, prepared[:singles])
     rows.append(single_row(f"classify one at a time · {label}", prepared[:singles], each))
 
     # Each stage called on its own, in the pipeline's order on each text (locate reuses extract's scan).
@@ -473,7 +492,7 @@ def pipeline_cases(
         t4 = time.perf_counter()
         for name, took in zip(stage_seconds, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
             stage_seconds[name] += took
-    stage_seconds.update({f"classify {task}": t.wall for task, t in task_took.items()})
+    stage_seconds.update({f"classify: {task}": t.wall for task, t in task_took.items()})
     total = sum(stage_seconds.values())
     stages = {name: {"ms_per_message": 1000 * s / len(items), "share": s / total} for name, s in stage_seconds.items()}
     result: dict[str, Any] = {"stages": stages}

@@ -76,6 +76,26 @@ def decode_gram(code: int) -> str:
     return "".join(reversed(chars))
 
 
+class BatchGrams:
+    """The n-grams of a batch of feature texts, each size computed (and sorted to its distinct codes) once for
+    every model that looks the batch up: the pipeline runs three."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.documents = len(texts)
+        self.points = _code_points(texts)
+        self.document_of = np.cumsum(self.points == 0)  # the separator before a document's first character counts it
+        self._sizes: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def of_size(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(start positions, distinct codes, the distinct code of each position) of the batch's n-grams."""
+        found = self._sizes.get(n)
+        if found is None:
+            codes, positions = _gram_codes(self.points, n)
+            distinct, back = np.unique(codes, return_inverse=True)
+            found = self._sizes[n] = (positions, distinct, back.reshape(-1))
+        return found
+
+
 @dataclasses.dataclass
 class Occurrences:
     """Known n-grams found in a batch of texts joined by NUL: `points` are the joined code points (one per
@@ -160,17 +180,15 @@ class CharTfidf:
         self.idf = (np.log((1 + documents) / (1 + frequency.astype(np.float64))) + 1.0).astype(np.float32)
         return self
 
-    def lookup(self, texts: Sequence[str]) -> "Occurrences":
+    def lookup(self, texts: "Sequence[str] | BatchGrams") -> "Occurrences":
         """Every occurrence of a known n-gram in the batch (see `Occurrences`)."""
-        points = _code_points(texts)
-        document_of = np.cumsum(points == 0)
+        grams = texts if isinstance(texts, BatchGrams) else BatchGrams(texts)
         parts: list[tuple[np.ndarray, np.ndarray, int]] = []
         for n in self.sizes:
-            codes, positions = _gram_codes(points, n)
-            if not len(codes) or not len(self.codes):
+            positions, distinct, back = grams.of_size(n)
+            if not len(positions) or not len(self.codes):
                 continue
             # Search the vocabulary once per distinct n-gram of the batch (a text repeats many of its own).
-            distinct, back = np.unique(codes, return_inverse=True)
             found = np.searchsorted(self.codes, distinct)
             found[found == len(self.codes)] = 0
             columns = found[back]
@@ -182,7 +200,7 @@ class CharTfidf:
             sizes = np.concatenate([np.full(len(p), n, dtype=np.int64) for p, _, n in parts])
         else:
             starts = columns = sizes = np.zeros(0, dtype=np.int64)
-        return Occurrences(len(texts), points, document_of, starts, sizes, columns)
+        return Occurrences(grams.documents, grams.points, grams.document_of, starts, sizes, columns)
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         if len(texts) <= CHUNK:

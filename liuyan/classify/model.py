@@ -23,7 +23,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.svm import LinearSVC
 
-from liuyan.classify.features import CHUNK, CharTfidf, Occurrences, feature_text
+from liuyan.classify.features import CHUNK, BatchGrams, CharTfidf, Occurrences, feature_text
 from liuyan.common.errors import InvalidInput
 
 TOP_RANKED = 3
@@ -163,11 +163,19 @@ class TextClassifier:
         return proba
 
     def predict(
-        self, texts: Sequence[str], *, reasons: bool = True, prepared: Sequence[str] | None = None
+        self,
+        texts: Sequence[str],
+        *,
+        reasons: bool = True,
+        prepared: Sequence[str] | None = None,
+        grams: BatchGrams | None = None,
     ) -> list[Prediction]:
-        """`prepared`: the texts' `feature_text`, when the caller runs several models over the same batch."""
+        """`prepared`: the texts' `feature_text`, and `grams`: its `BatchGrams`, when the caller runs several models
+        over the same batch (`grams` only for a batch of at most CHUNK texts)."""
         if prepared is None:
             prepared = [feature_text(t) for t in texts]
+        if grams is not None and grams.documents != len(texts):
+            raise ValueError("the n-grams are of another batch")
         if len(texts) > CHUNK:
             return [
                 p
@@ -176,7 +184,7 @@ class TextClassifier:
             ]
         if not texts:
             return []
-        found = self.features.lookup(prepared)
+        found = self.features.lookup(grams if grams is not None and len(texts) <= CHUNK else prepared)
         probabilities = self.calibrated_probabilities(self.features.weigh(found))
         order = np.argsort(-probabilities, axis=1, kind="stable")[:, :TOP_RANKED]
         best = order[:, 0]

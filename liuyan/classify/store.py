@@ -33,6 +33,7 @@ from typing import Any
 from django.conf import settings
 
 from liuyan.classify.data import Example, LabeledFile
+from liuyan.classify.features import BatchGrams
 from liuyan.classify.model import Prediction, TextClassifier
 from liuyan.common.errors import InvalidInput, NotFound
 
@@ -61,9 +62,12 @@ class LoadedModel:
     def labels(self) -> list[str]:
         return list(self.classifier.labels)
 
-    def predict(self, texts: Sequence[str], *, prepared: Sequence[str] | None = None) -> list[Prediction]:
-        """`prepared`: `liuyan.classify.features.feature_text` of each text, shared by several models."""
-        return self.classifier.predict(texts, prepared=prepared)
+    def predict(
+        self, texts: Sequence[str], *, prepared: Sequence[str] | None = None, grams: BatchGrams | None = None
+    ) -> list[Prediction]:
+        """`prepared`: `liuyan.classify.features.feature_text` of each text, and `grams` its `BatchGrams`, shared by
+        several models."""
+        return self.classifier.predict(texts, prepared=prepared, grams=grams)
 
     def auto_dispatchable(self, prediction: Prediction) -> bool:
         """Whether the prediction is confident enough to act on without a person (confidence ≥ threshold)."""

@@ -202,7 +202,7 @@ def _guess(prediction: Any) -> Guess:
 
 
 def _classify(
-    task: str, texts: Sequence[str], prepared: Sequence[str], readings: Sequence[Reading]
+    task: str, texts: Sequence[str], prepared: Sequence[str], grams: Any, readings: Sequence[Reading]
 ) -> list[Guess | None]:
     from liuyan.classify.store import load_active
 
@@ -218,7 +218,7 @@ def _classify(
     for r in readings:
         r.models[task] = model.version
     try:
-        predictions: list[Any] = model.predict(list(texts), prepared=prepared)
+        predictions: list[Any] = model.predict(list(texts), prepared=prepared, grams=grams)
     except Exception:
         log.exception("the %s model failed on a batch", task)
         predictions = []
@@ -238,6 +238,20 @@ def _feature_text(text: str) -> str:
     except Exception:
         log.exception("preparing the feature text failed")
         return ""
+
+
+def _batch_grams(prepared: Sequence[str]) -> Any:
+    """The batch's n-grams for the models to share, or None (a batch too large for one step, or a failure: then
+    each model computes its own)."""
+    from liuyan.classify.features import CHUNK, BatchGrams
+
+    if len(prepared) > CHUNK:
+        return None
+    try:
+        return BatchGrams(prepared)
+    except Exception:
+        log.exception("computing the batch's n-grams failed")
+        return None
 
 
 def _stage(reading: Reading, name: str, zh: str, fn: Any, *args: Any, **kw: Any) -> Any:
@@ -282,8 +296,9 @@ def read_texts(items: Iterable[tuple[str, str, int | None, dt.date | None]]) -> 
         r.flags = [f.to_json() for f in raised or []]
     texts = [r.text[:CLASSIFY_CHARS] for r in readings]
     prepared = [_feature_text(t) for t in texts]  # the same for the three models: prepared once
+    grams = _batch_grams(prepared)  # and their n-grams
     for task in ("type", "category", "department"):
-        guesses = _classify(task, texts, prepared, readings)
+        guesses = _classify(task, texts, prepared, grams, readings)
         for r, g in zip(readings, guesses, strict=True):
             setattr(r, task, g)
     for r in readings:

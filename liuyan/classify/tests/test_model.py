@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from liuyan.classify.features import CharTfidf, decode_gram, feature_text
+from liuyan.classify.features import BatchGrams, CharTfidf, decode_gram, feature_text
 from liuyan.classify.model import TextClassifier, auto_dispatch_at, choose_threshold
 from liuyan.classify.tests import synthetic
 from liuyan.classify.training import evaluate, fit_and_validate, stratified_split
@@ -207,3 +207,18 @@ def test_a_pickled_model_predicts_the_same_after_loading(trained):
 def test_feature_text_prepared_by_the_caller_gives_the_same_predictions(trained):
     texts = ["公交车红绿灯路口拥堵", "学校老师课外辅导", "河道污染有臭味"]
     assert trained.predict(texts, prepared=[feature_text(t) for t in texts]) == trained.predict(texts)
+
+
+def test_n_grams_shared_by_several_models_give_the_same_predictions(trained):
+    texts = ["公交车红绿灯路口拥堵", "学校老师课外辅导", "河道污染有臭味", ""]
+    prepared = [feature_text(t) for t in texts]
+    grams = BatchGrams(prepared)
+    examples = synthetic.examples(per_label=10, seed=3)
+    other = TextClassifier().fit([e.text for e in examples], [e.label for e in examples])  # another vocabulary
+    assert trained.predict(texts, prepared=prepared, grams=grams) == trained.predict(texts)
+    assert other.predict(texts, prepared=prepared, grams=grams) == other.predict(texts)
+
+
+def test_n_grams_of_another_batch_are_refused(trained):
+    with pytest.raises(ValueError):
+        trained.predict(["公交车红绿灯路口拥堵"], grams=BatchGrams(["a", "b"]))

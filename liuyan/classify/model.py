@@ -234,10 +234,19 @@ class TextClassifier:
         edges = np.flatnonzero(padded[1:] != padded[:-1])
         spans: list[dict[str, float]] = [{} for _ in range(found.documents)]
         cumulative = np.concatenate([[0.0], np.cumsum(scores)])
-        for begin, stop in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
-            term = joined[begin : min(stop, begin + REASON_MAX_CHARS)]
-            mine = spans[int(found.document_of[begin])]
-            mine[term] = mine.get(term, 0.0) + float(cumulative[stop] - cumulative[begin])
+        begins, stops = edges[::2], edges[1::2]
+        # Plain Python numbers for the loop: indexing numpy arrays one element at a time is what made it slow.
+        runs = zip(
+            begins.tolist(),
+            np.minimum(stops, begins + REASON_MAX_CHARS).tolist(),
+            found.document_of[begins].tolist(),
+            (cumulative[stops] - cumulative[begins]).tolist(),
+            strict=True,
+        )
+        for begin, end, document, push_of_run in runs:
+            term = joined[begin:end]
+            mine = spans[document]
+            mine[term] = mine.get(term, 0.0) + push_of_run
         result: list[list[str]] = []
         for mine in spans:
             # Words before single characters; a stretch inside (or around) a chosen one adds nothing for a reader.

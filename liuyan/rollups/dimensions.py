@@ -1,4 +1,4 @@
-"""The coarse dimensions the monthly summaries are keyed by: a region's province and a category's domain (一级).
+"""The coarse dimensions the summaries are keyed by: a region's province and a category's domain (一级).
 
 Both trees are small (a few thousand regions, a few hundred categories) and change rarely, so each process keeps
 one id → ancestor map per tree, read on first use and re-read when it meets an id it does not know. Moving a

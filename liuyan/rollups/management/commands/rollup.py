@@ -37,8 +37,8 @@ class Command(LiuyanCommand):
                 )
         sub.add_parser(
             "fold",
-            help="把待汇总的增量并入月度汇总（幂等，可由 cron 每分钟运行） / fold pending deltas into the monthly "
-            "summaries (idempotent: run it from cron every minute)",
+            help="把待汇总的增量并入月度和年度汇总（幂等，可由 cron 每分钟运行） / fold pending deltas into the "
+            "monthly and yearly summaries (idempotent: run it from cron every minute)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -1,15 +1,15 @@
 """Keeping the rollups current inside the lifecycle's own transaction.
 
 `commit()` in `liuyan.messages.actions.engine` (and message creation) take a `snapshot` of the message before the
-change (`stored_snapshot`: read from its row, since callers may already have touched the in-memory copy; the
-compare-and-set on `version` that follows guarantees the row did not change in between) and after it, and hand
-both to `record`: the difference of the two contributions is added to the rows of the
-keys involved (two rows when the key changed: reclassify, dispatch, transfer, return) with one
+change (`loaded_snapshot`: the row as it was loaded, or `stored_snapshot`: read again, never the in-memory copy,
+which callers may already have touched; the compare-and-set on `version` that follows guarantees the row did not
+change in between) and after it, and hand both to `record`: the difference of the two contributions is added to
+the rows of the keys involved (two rows when the key changed: reclassify, dispatch, transfer, return) with one
 `INSERT … ON CONFLICT (key) DO UPDATE SET n = n + excluded.n` statement. The increment happens in the database,
 so two transactions touching the same row on PostgreSQL serialize on the row lock and never lose counts; rows are
 written in key order so that two moves between the same keys cannot deadlock. The same deltas are appended to
-the `PendingDelta` log (a plain INSERT), which `fold` sums into the monthly and yearly `Summary` grains later; readers add
-the log not folded yet (see `PendingDelta` for why the summaries are not updated inside the action).
+the `PendingDelta` log (a plain INSERT), which `fold` sums into the monthly and yearly `Summary` grains later;
+readers add the log not folded yet (see `PendingDelta` for why the summaries are not updated inside the action).
 """
 
 import datetime as dt

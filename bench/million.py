@@ -271,8 +271,8 @@ def _load(kind: str, messages: int, seed: int, as_of: dt.datetime | None) -> dic
     index_seconds = time.monotonic() - index_started
     print(f"indexes created again in {index_seconds:.1f} s", flush=True)
     analyze_started = time.monotonic()
-    loader.finish()  # the id sequences past the explicit ids, then ANALYZE
-    print(f"sequences and statistics (ANALYZE): {time.monotonic() - analyze_started:.1f} s", flush=True)
+    loader.finish(vacuum=True)  # the id sequences past the explicit ids, then (VACUUM) ANALYZE: the pages' counts
+    print(f"sequences, visibility and statistics: {time.monotonic() - analyze_started:.1f} s", flush=True)
     marker.update(
         finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         seconds=round(time.monotonic() - started, 1),

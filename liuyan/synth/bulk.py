@@ -213,11 +213,17 @@ class Loader:
                 cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
         return saved
 
-    def finish(self) -> None:
-        """Move the id sequences past explicitly numbered rows (PostgreSQL) and refresh the planner statistics."""
+    def finish(self, *, vacuum: bool = False) -> None:
+        """Move the id sequences past explicitly numbered rows (PostgreSQL) and refresh the planner statistics.
+
+        `vacuum` (PostgreSQL, outside a transaction): VACUUM the tables as well, which sets their visibility map.
+        Until that is set the planner will not use an index-only scan, so a list's capped count walks the table
+        instead of its index (0.1 s instead of a few ms on a million messages); autovacuum sets it sooner or later,
+        and not at all where it is off."""
         models = [t.model for t in self.tables.values()]
+        command = "VACUUM (ANALYZE)" if vacuum and self.postgres and not connection.in_atomic_block else "ANALYZE"
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), models):
                 cursor.execute(sql)
             for table in self.tables.values():
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(table.model._meta.db_table)}")
+                cursor.execute(f"{command} {connection.ops.quote_name(table.model._meta.db_table)}")

@@ -129,9 +129,7 @@ def stored_snapshot(pk: int, *, exclude_rating: Any = None) -> tuple[Snapshot, A
     for name in _TIMES:
         if values[name] is not None:
             values[name] = aware(values[name])
-    m = SimpleNamespace(**values, pk=pk)
-    rating = latest_rating(m, exclude=exclude_rating)
-    return snapshot(m, rating), rating, m
+    return _rated_snapshot(SimpleNamespace(**values, pk=pk), exclude_rating)
 
 
 def loaded_snapshot(message: Message, *, exclude_rating: Any = None) -> tuple[Snapshot, Any, SimpleNamespace] | None:
@@ -141,7 +139,11 @@ def loaded_snapshot(message: Message, *, exclude_rating: Any = None) -> tuple[Sn
     loaded = message.loaded
     if loaded is None or loaded.get("version") != message.version or not loaded.keys() >= _READ:
         return stored_snapshot(message.pk, exclude_rating=exclude_rating)
-    m = SimpleNamespace(**{name: loaded[name] for name in FIELDS}, pk=message.pk)
+    return _rated_snapshot(SimpleNamespace(**{name: loaded[name] for name in FIELDS}, pk=message.pk), exclude_rating)
+
+
+def _rated_snapshot(m: SimpleNamespace, exclude_rating: Any) -> tuple[Snapshot, Any, SimpleNamespace]:
+    """The stored fields' snapshot with their current rating, the rating, and the fields."""
     rating = latest_rating(m, exclude=exclude_rating)
     return snapshot(m, rating), rating, m
 

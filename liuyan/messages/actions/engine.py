@@ -90,8 +90,6 @@ def commit(
         after = rollups.changed(fields_before, new_state, changes)
         rollups.record(before, rollups.snapshot(after, _rating_after(after, rating_before, rating)))
         rollups.remember(message, after)
-    else:
-        message.loaded = None
     return Event.objects.create(
         message=message,
         action=action,

@@ -23,7 +23,7 @@ from liuyan.reports.period import Period, parse_period
 from liuyan.rollups import metrics
 from liuyan.rollups.metrics import COUNTERS
 from liuyan.rollups.models import NONE
-from liuyan.rollups.query import Group, Scope, summary_grain, sums
+from liuyan.rollups.query import Group, Scope, summary_grain, sums, total
 from liuyan.taxonomy.models import Category
 from liuyan.web.i18n import bi, label
 
@@ -449,9 +449,7 @@ def _build(filters: Filters) -> Dashboard:
 
     by_month = {_month_of(key): counts for (key,), counts in sums(scope, ("month",)).items()}
     totals = _added(by_month.values())
-    # By year (a plain column on the yearly grains), not by (): a grouping by nothing would make SQL return the
-    # rows one by one.
-    baseline = _added(sums(before, ("year",)).values()) if before is not None else None
+    baseline = total(before) if before is not None else None
     cards = [
         Card(
             s.key,

@@ -171,7 +171,7 @@ class TextClassifier:
         grams: BatchGrams | None = None,
     ) -> list[Prediction]:
         """`prepared`: the texts' `feature_text`, and `grams`: its `BatchGrams`, when the caller runs several models
-        over the same batch (`grams` only for a batch of at most CHUNK texts)."""
+        over the same batch (a batch of more than CHUNK texts goes in chunks, each computing its own n-grams)."""
         if prepared is None:
             prepared = [feature_text(t) for t in texts]
         if grams is not None and grams.documents != len(texts):
@@ -184,7 +184,7 @@ class TextClassifier:
             ]
         if not texts:
             return []
-        found = self.features.lookup(grams if grams is not None and len(texts) <= CHUNK else prepared)
+        found = self.features.lookup(grams if grams is not None else prepared)
         probabilities = self.calibrated_probabilities(self.features.weigh(found))
         order = np.argsort(-probabilities, axis=1, kind="stable")[:, :TOP_RANKED]
         best = order[:, 0]
